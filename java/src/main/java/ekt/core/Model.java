@@ -1,0 +1,101 @@
+package ekt.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A causal language model held by the native core. Thread-safe for concurrent forwards; close
+ * it to free native memory.
+ */
+public final class Model implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelNative.ekt_model handle;
+    private final ModelInfo info;
+
+    private Model(ModelNative.ekt_model handle) {
+        this.handle = handle;
+        this.info = ModelInfo.parse(Native.string(ModelNative.ekt_model_info(handle)));
+    }
+
+    /** Loads a Hugging Face checkpoint directory onto the CPU. */
+    public static Model load(Path dir) {
+        return load(dir, "cpu");
+    }
+
+    /** Loads a Hugging Face checkpoint directory onto {@code device} ("cpu", "cuda", "cuda:1"). */
+    public static Model load(Path dir, String device) {
+        if (!Files.isDirectory(dir)) throw new EktException("model directory not found: " + dir);
+        Native.ensureThreads();
+        ModelNative.ekt_model h = ModelNative.ekt_model_load(dir.toString(), device);
+        if (h == null || h.isNull()) throw Native.error("loading model " + dir);
+        return new Model(h);
+    }
+
+    public ModelInfo info() {
+        return info;
+    }
+
+    /** Raw JSON description from the core. */
+    public JsonNode infoJson() {
+        try {
+            return JSON.readTree(info.json());
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Logits of every position: {@code [batch][seq][vocab]} flattened row-major.
+     *
+     * @param ids  batch x seq token ids, row-major
+     * @param mask batch x seq, non-zero for real tokens (null: every token is real)
+     */
+    public float[] logits(long[] ids, byte[] mask, int batch, int seq) {
+        return forward(ids, mask, batch, seq, false);
+    }
+
+    /** Logits of each row's last real token: {@code [batch][vocab]} flattened. */
+    public float[] lastLogits(long[] ids, byte[] mask, int batch, int seq) {
+        return forward(ids, mask, batch, seq, true);
+    }
+
+    private float[] forward(long[] ids, byte[] mask, int batch, int seq, boolean lastOnly) {
+        if (ids.length != (long) batch * seq)
+            throw new IllegalArgumentException("ids has " + ids.length + " entries, expected " + batch + "x" + seq);
+        if (mask == null) {
+            mask = new byte[ids.length];
+            java.util.Arrays.fill(mask, (byte) 1);
+        } else if (mask.length != ids.length) {
+            throw new IllegalArgumentException("mask has " + mask.length + " entries, expected " + ids.length);
+        }
+        long n = (long) batch * (lastOnly ? 1 : seq) * info.vocabSize();
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("logits too large for one array: " + n);
+        float[] out = new float[(int) n];
+        Native.check(ModelNative.ekt_model_forward(live(), ids, mask, batch, seq, lastOnly ? 1 : 0, out, n), "forward");
+        return out;
+    }
+
+    /** Writes config.json + model.safetensors into {@code dir}. */
+    public void save(Path dir) {
+        Native.check(ModelNative.ekt_model_save(live(), dir.toString()), "saving model to " + dir);
+    }
+
+    /** The native handle, for the other bindings of the core (sampler, trainer). */
+    ModelNative.ekt_model live() {
+        if (handle == null) throw new IllegalStateException("model is closed");
+        return handle;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (handle != null) {
+            ModelNative.ekt_model_free(handle);
+            handle = null;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/*
+ * The only header the Java layer sees (through JavaCPP). No torch types cross this boundary:
+ * opaque handles, plain pointers and sizes. Every call is coarse (a whole forward, a whole
+ * generation batch, a whole train step) so JNI overhead never shows in a profile.
+ *
+ * Errors: functions returning int give 0 on success and -1 on failure; functions returning a
+ * handle give NULL on failure. ekt_last_error() then holds the message (thread-local). No C++
+ * exception ever escapes into the JVM.
+ */
+#ifndef EKT_API_H
+#define EKT_API_H
+
+#include <stdint.h>
+
+#if defined(EKT_BUILDING_CORE)
+#define EKT_API __attribute__((visibility("default")))
+#else
+#define EKT_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ekt_model ekt_model;
+
+/* Message of the last failed call on this thread ("" if none). */
+EKT_API const char* ekt_last_error(void);
+
+/* JSON: libtorch version, CUDA availability, thread count. */
+EKT_API const char* ekt_runtime_info(void);
+
+/* Intra-op threads used by every kernel of the core (libtorch + BLAS). */
+EKT_API int ekt_set_num_threads(int threads);
+
+/* Loads a Hugging Face checkpoint directory (config.json + model.safetensors, or a sharded
+ * index). device: "cpu", "cuda", "cuda:1", ... Weights are converted to float32. */
+EKT_API ekt_model* ekt_model_load(const char* dir, const char* device);
+
+EKT_API void ekt_model_free(ekt_model* model);
+
+/* JSON description (architecture, parameter count, dtypes, context length, ...). The string
+ * is owned by the model and valid until ekt_model_free. */
+EKT_API const char* ekt_model_info(ekt_model* model);
+
+/* Forward pass over a batch.
+ *   ids, mask: batch*seq row-major; mask[i] != 0 marks a real token (0 = padding).
+ *   Positions are counted over real tokens only, so left and right padding both work.
+ *   last_only != 0: logits of each row's last real token, batch*vocab floats;
+ *   otherwise logits of every position, batch*seq*vocab floats.
+ *   logits_len: capacity of logits in floats (checked). */
+EKT_API int ekt_model_forward(ekt_model* model, const int64_t* ids, const uint8_t* mask,
+                              int64_t batch, int64_t seq, int last_only,
+                              float* logits, int64_t logits_len);
+
+/* Writes config.json + model.safetensors (float32) into dir, creating it; files are written
+ * to temporary names and renamed, so a crash never leaves a half-written checkpoint. */
+EKT_API int ekt_model_save(ekt_model* model, const char* dir);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,26 @@
+// Hugging Face checkpoint directories: config.json plus model.safetensors, or shards listed in
+// model.safetensors.index.json. Names may carry the "transformer." prefix or not.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "model.h"
+
+namespace ekt {
+
+struct LoadedModel {
+  std::unique_ptr<CausalLM> model;
+  std::string checkpoint_dtype;  // dtype the tensors were stored in ("mixed" if several)
+  int64_t ignored_tensors = 0;   // tensors in the files that the architecture does not use
+};
+
+LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device);
+
+// config.json + model.safetensors (float32), each written atomically.
+void save_checkpoint(const CausalLM& model, const std::string& dir);
+
+// Parameter count as Hugging Face reports it (tied embeddings counted once).
+int64_t parameter_count(const CausalLM& model);
+
+}  // namespace ekt

@@ -1,0 +1,51 @@
+#include "layers.h"
+
+#include <limits>
+
+#include "error.h"
+
+namespace ekt {
+
+void check_activation(const std::string& kind, const std::string& context) {
+  static const char* known[] = {"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu", "silu", "swish"};
+  for (const char* k : known)
+    if (kind == k) return;
+  EKT_FAIL(context << ": unsupported activation_function '" << kind << "'");
+}
+
+torch::Tensor activation(const torch::Tensor& x, const std::string& kind) {
+  if (kind == "gelu_new" || kind == "gelu_pytorch_tanh" || kind == "gelu_fast") return torch::gelu(x, "tanh");
+  if (kind == "gelu") return torch::gelu(x);
+  if (kind == "relu") return torch::relu(x);
+  if (kind == "silu" || kind == "swish") return torch::silu(x);
+  EKT_FAIL("unsupported activation '" << kind << "'");
+}
+
+torch::Tensor split_heads(const torch::Tensor& x, int64_t heads) {
+  const int64_t b = x.size(0), t = x.size(1);
+  return x.view({b, t, heads, -1}).transpose(1, 2);  // (B, H, T, D)
+}
+
+torch::Tensor merge_heads(const torch::Tensor& x) {
+  const int64_t b = x.size(0), t = x.size(2);
+  return x.transpose(1, 2).reshape({b, t, -1});  // (B, T, H*D)
+}
+
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& allowed, double divide_by) {
+  torch::Tensor keys = k, values = v;
+  const int64_t groups = q.size(1) / k.size(1);
+  if (groups > 1) {  // grouped-query attention: each key/value head serves `groups` query heads
+    keys = k.repeat_interleave(groups, 1);
+    values = v.repeat_interleave(groups, 1);
+  }
+  torch::Tensor scores = torch::matmul(q.to(torch::kFloat32), keys.to(torch::kFloat32).transpose(-1, -2));  // (B, H, T, S)
+  if (divide_by != 0.0) scores = scores / divide_by;
+  // The most negative finite float (as Hugging Face does), so a fully masked row (a padding
+  // query) stays finite instead of producing NaN.
+  scores = scores.masked_fill(allowed.logical_not(), std::numeric_limits<float>::lowest());
+  torch::Tensor probs = torch::softmax(scores, -1).to(values.scalar_type());
+  return torch::matmul(probs, values);  // (B, H, T, D)
+}
+
+}  // namespace ekt

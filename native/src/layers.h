@@ -1,0 +1,26 @@
+// Building blocks shared by the architectures. Shapes: B batch, T new tokens, S keys, H heads,
+// D head dim, C model width.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace ekt {
+
+// Hugging Face activation names: gelu_new/gelu_pytorch_tanh/gelu_fast (tanh form), gelu (erf),
+// relu, silu/swish.
+torch::Tensor activation(const torch::Tensor& x, const std::string& kind);
+void check_activation(const std::string& kind, const std::string& context);
+
+// (B, T, H*D) -> (B, H, T, D) and back.
+torch::Tensor split_heads(const torch::Tensor& x, int64_t heads);
+torch::Tensor merge_heads(const torch::Tensor& x);
+
+// Scaled dot-product attention with a boolean mask. q (B, H, T, D), k/v (B, Hkv, S, D) with
+// H a multiple of Hkv (grouped-query), allowed (B, 1, T, S). Scores are computed in float32.
+// scale multiplies q.k; divide_by, if non-zero, divides instead (GPT-2 divides by sqrt(D)).
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& allowed, double divide_by);
+
+}  // namespace ekt

@@ -1,0 +1,45 @@
+# Shared by ./ekt and .ci/run: installs what the build needs and sets the CPU runtime knobs.
+
+say() { echo "[ekt] $*" >&2; }
+
+# OpenBLAS in Debian 0.3.21 only uses AVX-512 kernels when told the core type, and libgomp's
+# active spin-wait fights the BLAS pool (see README, "Threading"). Both must be set before the
+# libraries load, so they are set here, for every JVM the launcher or Maven starts.
+if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+  export OPENBLAS_CORETYPE=SkylakeX
+fi
+export OMP_WAIT_POLICY=PASSIVE
+
+APT_PACKAGES=(cmake g++ make libtorch-dev nlohmann-json3-dev libgtest-dev python3 python3-numpy maven default-jdk-headless)
+
+missing_apt_packages() {
+  local p
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+ekt_setup() {
+  local missing
+  missing=$(missing_apt_packages | tr '\n' ' ')
+  if [ -n "${missing// /}" ]; then
+    say "installing missing system packages: $missing"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+  fi
+}
+
+# Builds when sources are newer than the build (or always with "force"): one Maven run
+# builds the native core (CMake), the JavaCPP glue and the Java classes.
+ekt_build() {
+  local stamp="$ROOT/java/target/.ekt-built"
+  if [ "${1:-}" != force ] && [ -f "$stamp" ] && \
+     [ -z "$(find "$ROOT/native" "$ROOT/cmake" "$ROOT/java/src/main" "$ROOT/java/pom.xml" "$ROOT/pom.xml" -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
+  say "building (native core + Java); first build downloads Maven dependencies"
+  mvn -B -q -e ${EKT_MVN_OPTS:-} -DskipTests -Dekt.ctest.skip=true -pl java -am package
+  touch "$stamp"
+}
