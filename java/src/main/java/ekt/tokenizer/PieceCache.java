@@ -1,32 +1,54 @@
 package ekt.tokenizer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * Remembers the tokens of recent pieces: natural text repeats its words, and a hit skips UTF-8
  * encoding and the merge loop. Direct-mapped and bounded (a fixed number of slots, short pieces only).
  *
- * <p>Thread-safe without locks: entries are immutable and published through final fields, so a racing
- * reader sees either an older complete entry or the newer one, and a lost write only costs a miss.
+ * <p>An entry is one int array, {@code [hash, length, chars..., tokens...]}, so a lookup touches two
+ * objects. Entries never change once stored and are published with release/acquire ordering, which
+ * makes the cache thread-safe without locks: a racing reader sees an older or a newer complete entry,
+ * and a lost write only costs a miss.
  */
 final class PieceCache {
     /** Longer pieces are rare, expensive to compare and would let the cache grow without a bound. */
     static final int MAX_PIECE_CHARS = 48;
-    private static final int SLOT_BITS = 15;
+    private static final int SLOT_BITS = 16;
+    private static final int HEADER = 2;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[][].class);
 
-    private final Entry[] slots = new Entry[1 << SLOT_BITS];
+    private final int[][] slots = new int[1 << SLOT_BITS][];
 
-    /** The tokens of {@code text[start, end)}, or null; {@code hash} is {@link #hash} of that range. */
+    /**
+     * The entry of {@code text[start, end)} or null; its tokens are at {@link #firstToken} to the end.
+     * {@code hash} is {@link #hash} of the range.
+     */
     int[] get(String text, int start, int end, int hash) {
-        Entry e = slots[slotOf(hash)];
+        int[] entry = (int[]) SLOT.getAcquire(slots, slotOf(hash));
         int length = end - start;
-        if (e != null && e.hash == hash && e.piece.length() == length && text.regionMatches(start, e.piece, 0, length)) {
-            return e.tokens;
+        if (entry == null || entry[0] != hash || entry[1] != length) return null;
+        for (int i = 0; i < length; i++) {
+            if (entry[HEADER + i] != text.charAt(start + i)) return null;
         }
-        return null;
+        return entry;
     }
 
-    /** Stores the tokens of a piece (the array must not change afterwards). */
-    void put(String text, int start, int end, int hash, int[] tokens) {
-        if (end - start <= MAX_PIECE_CHARS) slots[slotOf(hash)] = new Entry(text.substring(start, end), hash, tokens);
+    static int firstToken(int[] entry) {
+        return HEADER + entry[1];
+    }
+
+    /** Stores the first {@code count} of {@code tokens} as the tokens of {@code text[start, end)}. */
+    void put(String text, int start, int end, int hash, int[] tokens, int count) {
+        int length = end - start;
+        if (length > MAX_PIECE_CHARS) return;
+        int[] entry = new int[HEADER + length + count];
+        entry[0] = hash;
+        entry[1] = length;
+        for (int i = 0; i < length; i++) entry[HEADER + i] = text.charAt(start + i);
+        System.arraycopy(tokens, 0, entry, HEADER + length, count);
+        SLOT.setRelease(slots, slotOf(hash), entry);
     }
 
     static int hash(String text, int start, int end) {
@@ -37,17 +59,5 @@ final class PieceCache {
 
     private static int slotOf(int hash) {
         return (hash * 0x9E3779B9) >>> (32 - SLOT_BITS); // Fibonacci hashing spreads the polynomial hash
-    }
-
-    private static final class Entry {
-        final String piece;
-        final int hash;
-        final int[] tokens;
-
-        Entry(String piece, int hash, int[] tokens) {
-            this.piece = piece;
-            this.hash = hash;
-            this.tokens = tokens;
-        }
     }
 }

@@ -10,9 +10,10 @@ final class PieceEncoder {
     private final int[] byteTokens;
     private final MergeTable merges;
     private final PieceCache cache;
-    private final MergeTable.Workspace workspace = new MergeTable.Workspace();
-    private byte[] utf8 = new byte[64];
-    private int[] pieceTokens = new int[64];
+    // allocated on the first cache miss: with a warm cache most calls need no scratch at all
+    private MergeTable.Workspace workspace;
+    private byte[] utf8 = new byte[0];
+    private int[] pieceTokens = new int[0];
     private int[] out;
     private int size;
 
@@ -57,13 +58,15 @@ final class PieceEncoder {
         }
         int hash = PieceCache.hash(text, start, end);
         int[] cached = cache.get(text, start, end, hash);
-        if (cached == null) {
-            int count = toByteTokens(text, start, end);
-            count = merges.apply(pieceTokens, count, workspace);
-            cached = Arrays.copyOf(pieceTokens, count);
-            cache.put(text, start, end, hash, cached);
+        if (cached != null) {
+            for (int i = PieceCache.firstToken(cached); i < cached.length; i++) add(cached[i]);
+            return;
         }
-        for (int token : cached) add(token);
+        int byteCount = toByteTokens(text, start, end); // may grow pieceTokens
+        if (workspace == null) workspace = new MergeTable.Workspace();
+        int count = merges.apply(pieceTokens, byteCount, workspace);
+        cache.put(text, start, end, hash, pieceTokens, count);
+        for (int i = 0; i < count; i++) add(pieceTokens[i]);
     }
 
     private void appendBytes(String text, int start, int end) {
@@ -75,8 +78,8 @@ final class PieceEncoder {
     private int toByteTokens(String text, int start, int end) {
         int maxBytes = Utf8.maxEncodedLength(end - start);
         if (utf8.length < maxBytes) {
-            utf8 = new byte[maxBytes];
-            pieceTokens = new int[maxBytes];
+            utf8 = new byte[Math.max(64, maxBytes)];
+            pieceTokens = new int[utf8.length];
         }
         int count = Utf8.encode(text, start, end, utf8);
         for (int i = 0; i < count; i++) pieceTokens[i] = byteTokens[utf8[i] & 0xFF];
