@@ -40,7 +40,7 @@ final class PieceEncoder {
             return;
         }
         if (!split) {
-            encodePiece(text, start, end);
+            if (start < end) encodePiece(text, start, end);
             return;
         }
         for (int at = start; at < end; ) {

@@ -36,9 +36,9 @@ final class TokenizerJson {
         requireAbsentOr(file, root, "normalizer", "normalizer", "null", n -> false);
         requireAbsentOr(file, root, "post_processor", "post_processor", "null or ByteLevel", TokenizerJson::isByteLevel);
         JsonNode decoder = root.path("decoder");
-        if (!isByteLevel(decoder)) throw TokenizerException.inFile(file, "decoder", "must be ByteLevel, got " + decoder);
+        if (!isByteLevel(decoder)) throw TokenizerException.inFile(file, "decoder", "must be ByteLevel, got " + describe(decoder));
         JsonNode pre = root.path("pre_tokenizer");
-        if (!isByteLevel(pre)) throw TokenizerException.inFile(file, "pre_tokenizer", "must be ByteLevel, got " + pre);
+        if (!isByteLevel(pre)) throw TokenizerException.inFile(file, "pre_tokenizer", "must be ByteLevel, got " + describe(pre));
         requireAbsentOr(file, pre, "add_prefix_space", "pre_tokenizer.add_prefix_space", "false", n -> !n.asBoolean());
 
         VocabularyBuilder builder = new VocabularyBuilder();
@@ -90,6 +90,10 @@ final class TokenizerJson {
             }
             builder.added(t.get("content").asText(), t.get("id").intValue(), t.path("special").asBoolean(false), file, entry);
         }
+    }
+
+    private static String describe(JsonNode node) {
+        return node.isMissingNode() ? "nothing" : node.toString();
     }
 
     private static boolean isByteLevel(JsonNode node) {

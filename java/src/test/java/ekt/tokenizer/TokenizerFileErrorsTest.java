@@ -38,6 +38,21 @@ class TokenizerFileErrorsTest {
         assertArrayEquals(new int[] {258, 'c'}, Tokenizer.load(dir).encode("abc"));
     }
 
+    /** tokenizer.json's use_regex: false merges across what GPT-2's pattern would split. */
+    @Test
+    void aFileWithoutRegexSplittingMergesAcrossPieces() throws IOException {
+        edit(root -> {
+            vocab(root).put("b\u0120", 258);
+            merges(root).add("b \u0120");
+        });
+        assertArrayEquals(new int[] {'a', 'b', ' ', 'a', 'b'}, Tokenizer.load(dir).encode("ab ab"));
+        edit(root -> ((ObjectNode) root.get("pre_tokenizer")).put("use_regex", false));
+        Tokenizer unsplit = Tokenizer.load(dir);
+        assertArrayEquals(new int[] {'a', 258, 'a', 'b'}, unsplit.encode("ab ab"));
+        assertArrayEquals(new int[] {'a', 256}, unsplit.encode("a<|endoftext|>", SpecialTokens.ALLOWED));
+        assertArrayEquals(new int[0], unsplit.encode(""));
+    }
+
     @Test
     void invalidJson() throws IOException {
         Files.writeString(file, "{\"model\": {\"vocab\": {\"a\": 1,,}}}");
