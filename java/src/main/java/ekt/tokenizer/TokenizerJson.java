@@ -120,7 +120,10 @@ final class TokenizerJson {
         }
     }
 
-    /** Writes the file Hugging Face writes for GPT-2, with this tokenizer's vocabulary. */
+    /**
+     * Writes the file Hugging Face writes for GPT-2, with this tokenizer's vocabulary. Merges are written
+     * as pairs (tokenizers 0.20 onwards), which, unlike "left right" strings, hold any symbol.
+     */
     static void write(ByteLevelBpe tokenizer, Path file) {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");

@@ -59,7 +59,6 @@ class TokenizerConformanceTest {
     @Test
     void gsm8kEncodesAsGptTokenizerAndTiktoken() {
         assumeFalse(gsm8k.isEmpty(), "shared data/gsm8k is absent: skipping the GSM8k comparison");
-        assertEquals(8792 * 2, gsm8k.size());
         assertSameIds(gsm8k, gpt2::encode, gsm8kAnswers, "gptTokenizer");
         assertSameIds(gsm8k, gpt2::encode, gsm8kAnswers, "tiktoken");
     }
