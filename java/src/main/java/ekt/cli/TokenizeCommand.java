@@ -1,7 +1,7 @@
 package ekt.cli;
 
-import ekt.tokenizer.SpecialTokens;
 import ekt.tokenizer.Tokenizer;
+import ekt.tokenizer.Tokenizer.SpecialTokens;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

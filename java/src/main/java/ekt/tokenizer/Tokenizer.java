@@ -18,6 +18,14 @@ public interface Tokenizer {
     /** The file {@link #save} writes and {@link #load} prefers. */
     String TOKENIZER_JSON = "tokenizer.json";
 
+    /** Whether encoding turns special-token text such as {@code <|endoftext|>} into the special token. */
+    enum SpecialTokens {
+        /** Special-token text is ordinary text (tiktoken's {@code disallowed_special=()}): safe for user input. */
+        AS_TEXT,
+        /** Special-token text becomes the special token (tiktoken's {@code allowed_special="all"}). */
+        ALLOWED
+    }
+
     /** Encodes text in which special-token text is plain text. */
     default int[] encode(String text) {
         return encode(text, SpecialTokens.AS_TEXT);
