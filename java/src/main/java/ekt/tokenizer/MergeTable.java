@@ -103,20 +103,22 @@ final class MergeTable {
 
     /** Scratch arrays for {@link #apply}, reused across the pieces of one encode call. */
     static final class Workspace {
-        private int[] next = new int[64];
-        private int[] prev = new int[64];
-        private long[] heap = new long[128];
+        private int[] next = new int[0];
+        private int[] prev = new int[0];
+        private long[] heap = new long[0];
         private int heapSize;
 
+        /** Sized for the longest piece so far; most are short, and one encode call makes one workspace. */
         private void reserve(int count) {
             if (next.length < count) {
-                next = new int[count * 2];
-                prev = new int[count * 2];
+                next = new int[count + 8];
+                prev = new int[count + 8];
             }
+            if (heap.length < count) heap = new long[count + 8];
         }
 
         private void push(long entry) {
-            if (heapSize == heap.length) heap = Arrays.copyOf(heap, heapSize * 2);
+            if (heapSize == heap.length) heap = Arrays.copyOf(heap, heapSize * 2 + 8);
             int i = heapSize++;
             while (i > 0) {
                 int parent = (i - 1) >>> 1;

@@ -7,13 +7,15 @@ import java.util.Arrays;
  * hot path allocates only on cache misses. Not shared between threads; the tables it reads are.
  */
 final class PieceEncoder {
+    private static final byte[] NO_BYTES = {};
+    private static final int[] NO_INTS = {};
     private final int[] byteTokens;
     private final MergeTable merges;
     private final PieceCache cache;
     // allocated on the first cache miss: with a warm cache most calls need no scratch at all
     private MergeTable.Workspace workspace;
-    private byte[] utf8 = new byte[0];
-    private int[] pieceTokens = new int[0];
+    private byte[] utf8 = NO_BYTES;
+    private int[] pieceTokens = NO_INTS;
     private int[] out;
     private int size;
 
