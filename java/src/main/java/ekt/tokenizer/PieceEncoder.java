@@ -3,8 +3,8 @@ package ekt.tokenizer;
 import java.util.Arrays;
 
 /**
- * The state of one encode call: its output and scratch buffers, reused for every piece so that the
- * hot path allocates only on cache misses. Not shared between threads; the tables it reads are.
+ * The state of one encode call: its output and scratch buffers, reused for every piece of the call so
+ * that only cache misses allocate per piece. Not shared between threads; the tables it reads are.
  */
 final class PieceEncoder {
     private static final byte[] NO_BYTES = {};
