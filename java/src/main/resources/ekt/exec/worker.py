@@ -73,8 +73,9 @@ class Supervisor:
         no_seccomp = confine.probe_seccomp()
         protections["system calls"] = (
             "fallback, no seccomp (%s): RLIMIT_NPROC=0 stops new processes" % no_seccomp if no_seccomp else
-            "seccomp: %d calls refused (%s), signals only to itself"
-            % (len(confine.DENIED_SYSCALLS), ", ".join(sorted(confine.DENIED_SYSCALLS))))
+            "seccomp: %d calls refused with EPERM (process creation and exec, sockets, ptrace, namespaces, "
+            "mounts, limit, identity and session changes, prctl, bpf, perf, io_uring, keyrings); "
+            "signals only to itself" % len(confine.DENIED_SYSCALLS))
         protections["limits"] = ("RLIMIT_AS %d MiB, RLIMIT_FSIZE %d MiB, RLIMIT_NOFILE 64, RLIMIT_NPROC 0, "
                                  "RLIMIT_CORE 0, RLIMIT_CPU backstop"
                                  % (self.config["memory_mb"], self.config["file_size_mb"]))
