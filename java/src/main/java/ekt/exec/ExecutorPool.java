@@ -196,6 +196,7 @@ public final class ExecutorPool implements AutoCloseable {
         /**
          * Runs a batch to the end whatever happens to the worker: if it dies, the program it was
          * running is reported KILLED, a new worker is started and the rest of the batch continues.
+         * If the sink fails, the worker still owes results of this batch, so it is discarded.
          */
         void execute(List<BatchQueue.Task> tasks, IndexedSink sink, AnswerChecker checker) {
             int done = 0;
@@ -206,15 +207,22 @@ public final class ExecutorPool implements AutoCloseable {
                     worker.run(rest.stream().map(t -> t.program().code()).toList(), (outcome, i) ->
                             sink.accept(rest.get(i).sequence(), outcome.toResult(rest.get(i).program(), checker)));
                     done = tasks.size();
+                } catch (RuntimeException | Error e) {
+                    discardWorker();
+                    throw e;
                 } catch (WorkerDiedException e) {
-                    worker.kill();
-                    worker = null;
+                    discardWorker();
                     BatchQueue.Task victim = rest.get(e.completed());
                     sink.accept(victim.sequence(), Outcome.killed("worker process died: " + e.getMessage())
                             .toResult(victim.program(), checker));
                     done += e.completed() + 1;
                 }
             }
+        }
+
+        private void discardWorker() {
+            worker.kill();
+            worker = null;
         }
 
         void killIfStalled(long now) {

@@ -95,23 +95,29 @@ final class WorkerProcess implements AutoCloseable {
 
     /**
      * Runs the programs, reporting each outcome with its index in {@code codes}, in order.
+     * Exceptions thrown by {@code onResult} propagate unchanged.
      *
      * @throws WorkerDiedException when the worker process fails; the outcomes reported so far stand
      */
     void run(List<String> codes, ObjIntConsumer<Outcome> onResult) throws WorkerDiedException {
-        int done = 0;
+        ObjectNode request = Jsonl.object();
+        codes.forEach(request.putArray("programs")::add);
         try {
-            ObjectNode request = Jsonl.object();
-            codes.forEach(request.putArray("programs")::add);
             send(request);
-            while (done < codes.size()) {
-                JsonNode result = receive(stallNanos);
-                if (result.path("i").asInt(-1) != done)
-                    throw new IOException("protocol error: expected result " + done + ", got " + Jsonl.toLine(result));
-                onResult.accept(Outcome.fromWire(result), done++);
-            }
+        } catch (IOException e) {
+            throw new WorkerDiedException(0, e.getMessage() + logTail(), e);
+        }
+        for (int done = 0; done < codes.size(); done++) onResult.accept(next(done), done);
+    }
+
+    private Outcome next(int index) throws WorkerDiedException {
+        try {
+            JsonNode result = receive(stallNanos);
+            if (result.path("i").asInt(-1) != index)
+                throw new IOException("protocol error: expected result " + index + ", got " + Jsonl.toLine(result));
+            return Outcome.fromWire(result);
         } catch (IOException | RuntimeException e) {
-            throw new WorkerDiedException(done, e.getMessage() + logTail(), e);
+            throw new WorkerDiedException(index, e.getMessage() + logTail(), e);
         }
     }
 

@@ -109,6 +109,29 @@ class ExecHostileTest {
     }
 
     @Test
+    void aWorkerKilledMidBatchIsReplacedAndOnlyItsCurrentProgramIsLost() throws IOException {
+        try (ExecutorPool pool = ExecutorPool.start(ExecConfig.defaults().withWorkers(1).withBatchSize(8))) {
+            Path script = pool.workerScript();
+            List<ExecResult> results = new ArrayList<>();
+            try (ExecutorPool.Session s = pool.session(r -> {
+                results.add(r);
+                if (r.sample() == 0) {   // the worker is now running sample 1: kill its supervisor
+                    ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains(script.toString()))
+                            .forEach(ProcessHandle::destroyForcibly);
+                }
+            })) {
+                s.submit(Program.of("p", 0, "answer = 1"));
+                s.submit(Program.of("p", 1, "import time\ntime.sleep(3)\nanswer = 2"));
+                s.submit(Program.of("p", 2, "answer = 3"));
+            }
+            assertEquals(List.of(ExecStatus.OK, ExecStatus.KILLED, ExecStatus.OK), results.stream().map(ExecResult::status).toList());
+            assertTrue(results.get(1).error().startsWith("worker process died"), results.get(1).error());
+            assertEquals(AnswerValue.ofInt(3), results.get(2).value());
+            assertEquals(1, pool.run(List.of(Program.of("q", 0, "answer = 1"))).size());
+        }
+    }
+
+    @Test
     void secretIsInTheJvmEnvironment() {
         // Guards the test above: the secret it looks for must really be there to be leaked.
         assumeTrue(System.getenv(SECRET) != null, SECRET + " is set by the Maven surefire configuration");

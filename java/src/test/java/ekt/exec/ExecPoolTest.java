@@ -12,6 +12,7 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Results, value types, checking and delivery of ordinary programs. */
@@ -109,6 +110,19 @@ class ExecPoolTest {
         }
         assertEquals(IntStream.range(0, 30).mapToObj(i -> "s" + i + "=" + i).sorted().toList(),
                 seen.stream().sorted().toList());
+    }
+
+    @Test
+    void aFailingSinkFailsItsSessionButNotThePool() {
+        ExecException e = assertThrows(ExecException.class, () -> {
+            try (ExecutorPool.Session s = pool.session(r -> {
+                throw new IllegalStateException("disk full");
+            })) {
+                for (int i = 0; i < 20; i++) s.submit(Program.of("x", i, "answer = 1"));
+            }
+        });
+        assertTrue(e.getMessage().contains("disk full"), e.getMessage());
+        assertEquals(AnswerValue.ofInt(5), run("answer = 5").value());
     }
 
     @Test
