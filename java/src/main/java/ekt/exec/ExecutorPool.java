@@ -210,7 +210,7 @@ public final class ExecutorPool implements AutoCloseable {
                 } catch (RuntimeException | Error e) {
                     discardWorker();
                     throw e;
-                } catch (WorkerDiedException e) {
+                } catch (WorkerProcess.DiedException e) {
                     discardWorker();
                     BatchQueue.Task victim = rest.get(e.completed());
                     sink.accept(victim.sequence(), Outcome.killed("worker process died: " + e.getMessage())

@@ -97,27 +97,27 @@ final class WorkerProcess implements AutoCloseable {
      * Runs the programs, reporting each outcome with its index in {@code codes}, in order.
      * Exceptions thrown by {@code onResult} propagate unchanged.
      *
-     * @throws WorkerDiedException when the worker process fails; the outcomes reported so far stand
+     * @throws DiedException when the worker process fails; the outcomes reported so far stand
      */
-    void run(List<String> codes, ObjIntConsumer<Outcome> onResult) throws WorkerDiedException {
+    void run(List<String> codes, ObjIntConsumer<Outcome> onResult) throws DiedException {
         ObjectNode request = Jsonl.object();
         codes.forEach(request.putArray("programs")::add);
         try {
             send(request);
         } catch (IOException e) {
-            throw new WorkerDiedException(0, e.getMessage() + logTail(), e);
+            throw new DiedException(0, e.getMessage() + logTail(), e);
         }
         for (int done = 0; done < codes.size(); done++) onResult.accept(next(done), done);
     }
 
-    private Outcome next(int index) throws WorkerDiedException {
+    private Outcome next(int index) throws DiedException {
         try {
             JsonNode result = receive(stallNanos);
             if (result.path("i").asInt(-1) != index)
                 throw new IOException("protocol error: expected result " + index + ", got " + Jsonl.toLine(result));
             return Outcome.fromWire(result);
         } catch (IOException | RuntimeException e) {
-            throw new WorkerDiedException(index, e.getMessage() + logTail(), e);
+            throw new DiedException(index, e.getMessage() + logTail(), e);
         }
     }
 
@@ -196,6 +196,20 @@ final class WorkerProcess implements AutoCloseable {
             kill();
         }
         below.forEach(ProcessHandle::destroyForcibly);   // the JDK checks start times: no reused pid is hit
+    }
+
+    /** The worker process failed mid-batch; the first {@link #completed()} programs have results. */
+    static final class DiedException extends Exception {
+        private final int completed;
+
+        DiedException(int completed, String message, Throwable cause) {
+            super(message, cause);
+            this.completed = completed;
+        }
+
+        int completed() {
+            return completed;
+        }
     }
 
     private void awaitExit() {

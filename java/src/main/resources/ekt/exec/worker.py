@@ -1,9 +1,11 @@
 """Supervisor of one ekt exec worker, started and fed by ekt.exec.WorkerProcess (Java).
 
-It never runs untrusted code itself. Per batch it forks confined children (child.py,
-confine.py) that run the programs, relays their results, and enforces the per-program CPU
-limit from outside by reading the child's CPU time in /proc, which a program cannot
-interfere with, plus a wall-clock backstop; a child that overruns is SIGKILLed.
+It never runs untrusted code itself. It forks a confined child (child.py, confine.py) that
+stays warm across batches, feeds it programs, relays its results, and enforces the
+per-program CPU limit from outside, by reading the child's CPU time in /proc, which a program
+cannot interfere with, plus a wall-clock backstop; a child that overruns is SIGKILLed. A
+child that fails, changes shared interpreter state or has served programs_per_fork programs
+is replaced by a fresh fork.
 
 Protocol (JSON, one object per line):
   in:  first line the configuration (see WorkerProcess.java), then {"programs": [source, ...]}
@@ -22,8 +24,8 @@ import signal
 import sys
 import time
 
-import confine  # noqa: E402  (found next to this script: sys.path[0])
-import child    # noqa: E402  (preloads the modules programs use, before any fork)
+import confine  # found next to this script: sys.path[0]
+import child    # preloads the modules programs use, before any fork
 
 # Children must not import from a directory they might be able to write to.
 _HERE = os.path.dirname(os.path.realpath(__file__))
@@ -123,15 +125,17 @@ class Supervisor:
         return _Child(self, pid, request_write, result_read, workdir)
 
     def shutdown(self):
-        if self.child is not None:
-            self.child.end()
-        if os.path.isdir(self.root):
-            _remove_tree(self.root)
-        # Children die with us (parent-death signal); the group kill also sweeps up anything
-        # a child could have left behind if a kernel lacked both seccomp and RLIMIT_NPROC.
-        # Only once setsid() made the group ours: before that it is the JVM's.
-        if os.getpgrp() == os.getpid():
-            os.killpg(os.getpgrp(), signal.SIGKILL)
+        try:
+            if self.child is not None:
+                self.child.end()
+            if os.path.isdir(self.root):
+                _remove_tree(self.root)
+        finally:
+            # Children die with us (parent-death signal); the group kill also sweeps up anything
+            # a child could have left behind if a kernel lacked both seccomp and RLIMIT_NPROC.
+            # Only once setsid() made the group ours: before that it is the JVM's.
+            if os.getpgrp() == os.getpid():
+                os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 class _Child:
