@@ -31,7 +31,9 @@ public final class ExecRecords {
         JsonNode sample = v.get("sample");
         if (sample != null && !sample.canConvertToInt())
             throw new DataException(file, line.number(), "field 'sample' must be an integer");
-        String code = v.has("program") ? Jsonl.text(file, line, "program") : Jsonl.text(file, line, "text");
+        if (!v.has("program") && !v.has("text"))
+            throw new DataException(file, line.number(), "missing field 'program' (or its alias 'text')");
+        String code = Jsonl.text(file, line, v.has("program") ? "program" : "text");
         return new Program(id.asText(), sample == null ? 0 : sample.asInt(), code, label(file, line));
     }
 

@@ -169,12 +169,12 @@ final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    /** Kills the supervisor and every process below it, and waits for them. */
+    /** Kills the supervisor and every process below it, and waits until they are gone. */
     void kill() {
         List<ProcessHandle> below = process.descendants().toList();
         process.destroyForcibly();
-        below.forEach(ProcessHandle::destroyForcibly);
         awaitExit();
+        killAndAwait(below);
     }
 
     /**
@@ -195,7 +195,25 @@ final class WorkerProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             kill();
         }
-        below.forEach(ProcessHandle::destroyForcibly);   // the JDK checks start times: no reused pid is hit
+        killAndAwait(below);
+    }
+
+    /**
+     * SIGKILLs processes (the JDK checks start times, so no reused pid is hit) and waits until
+     * they have exited: a killed process with a large address space takes a moment to go.
+     */
+    private static void killAndAwait(List<ProcessHandle> processes) {
+        processes.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : processes) {
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new ExecException("process " + p.pid() + " survived SIGKILL for 10 s", e);
+            }
+        }
     }
 
     /** The worker process failed mid-batch; the first {@link #completed()} programs have results. */

@@ -55,7 +55,7 @@ class ExecCommandTest {
                 "--timeout-ms", "500");
         assertTrue(log.startsWith("2\n"), log);
         assertTrue(log.contains(in + ":5: invalid JSON"), log);
-        assertTrue(log.contains(in + ":6: missing field 'text'"), log);
+        assertTrue(log.contains(in + ":6: missing field 'program' (or its alias 'text')"), log);
         assertTrue(log.contains(in + ":8: not a JSON object"), log);
         assertTrue(log.contains("3 malformed input lines skipped"), log);
 

@@ -110,13 +110,15 @@ class ExecHostileTest {
 
     @Test
     void aWorkerKilledMidBatchIsReplacedAndOnlyItsCurrentProgramIsLost() throws IOException {
+        Path script;
         try (ExecutorPool pool = ExecutorPool.start(ExecConfig.defaults().withWorkers(1).withBatchSize(8))) {
-            Path script = pool.workerScript();
+            script = pool.workerScript();
             List<ExecResult> results = new ArrayList<>();
+            Path running = script;
             try (ExecutorPool.Session s = pool.session(r -> {
                 results.add(r);
                 if (r.sample() == 0) {   // the worker is now running sample 1: kill its supervisor
-                    ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains(script.toString()))
+                    ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains(running.toString()))
                             .forEach(ProcessHandle::destroyForcibly);
                 }
             })) {
@@ -129,6 +131,9 @@ class ExecHostileTest {
             assertEquals(AnswerValue.ofInt(3), results.get(2).value());
             assertEquals(1, pool.run(List.of(Program.of("q", 0, "answer = 1"))).size());
         }
+        // The supervisor this test killed left its child to the parent-death signal, which the
+        // pool cannot wait for: the child is no longer below any process it knows.
+        assertEquals(List.of(), processesRunningAfter(script, 5000), "processes survived close()");
     }
 
     @Test
@@ -140,6 +145,22 @@ class ExecHostileTest {
                     "import os\nanswer = os.environ.get('" + SECRET + "', 'absent')"))).get(0);
             assertEquals("'absent'", r.value().repr());
         }
+    }
+
+    /** The processes of {@link #processesRunning} still there after waiting up to {@code millis}. */
+    static List<String> processesRunningAfter(Path script, long millis) throws IOException {
+        long deadline = System.currentTimeMillis() + millis;
+        List<String> running = processesRunning(script);
+        while (!running.isEmpty() && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            running = processesRunning(script);
+        }
+        return running;
     }
 
     /** Every live process whose command line names this pool's worker script (supervisors and children). */
