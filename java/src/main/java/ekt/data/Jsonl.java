@@ -30,8 +30,14 @@ public final class Jsonl {
 
     /** Reads every object line; blank lines are skipped; malformed ones go to {@code errors}. */
     public static List<Line> read(Path file, Consumer<DataException> errors) {
-        if (!Files.isRegularFile(file)) throw new DataException(file, "file not found", null);
         List<Line> out = new ArrayList<>();
+        forEach(file, errors, out::add);
+        return out;
+    }
+
+    /** Like {@link #read}, but hands each line to {@code lines} as it is read: for files too big to hold. */
+    public static void forEach(Path file, Consumer<DataException> errors, Consumer<Line> lines) {
+        if (!Files.isRegularFile(file)) throw new DataException(file, "file not found", null);
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String text;
             long n = 0;
@@ -44,7 +50,7 @@ public final class Jsonl {
                         errors.accept(new DataException(file, n, "not a JSON object"));
                         continue;
                     }
-                    out.add(new Line(n, node));
+                    lines.accept(new Line(n, node));
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     errors.accept(new DataException(file, n, "invalid JSON (" + e.getOriginalMessage() + ")"));
                 }
@@ -52,7 +58,6 @@ public final class Jsonl {
         } catch (IOException e) {
             throw new DataException(file, "cannot read: " + e.getMessage(), e);
         }
-        return out;
     }
 
     /** Reads, throwing on the first malformed line. */
