@@ -53,13 +53,25 @@ public final class Parts {
     /** Records of the completed parts, in part order. */
     public List<JsonNode> readAll() {
         List<JsonNode> out = new ArrayList<>();
+        for (Path p : files())
+            for (Jsonl.Line line : Jsonl.readStrict(p)) out.add(line.value());
+        return out;
+    }
+
+    /** Records of one completed part. */
+    public List<JsonNode> readPart(int part) {
+        List<JsonNode> out = new ArrayList<>();
+        for (Jsonl.Line line : Jsonl.readStrict(path(part))) out.add(line.value());
+        return out;
+    }
+
+    /** The completed part files, in order. */
+    public List<Path> files() {
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().matches("part-\\d{5}\\.jsonl")).sorted().toList())
-                for (Jsonl.Line line : Jsonl.readStrict(p)) out.add(line.value());
+            return s.filter(p -> p.getFileName().toString().matches("part-\\d{5}\\.jsonl")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
-        return out;
     }
 
     public int countDone(int parts) {
