@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "model.h"
 
 namespace {
 
@@ -130,6 +131,40 @@ TEST(RopeConfig, EosTokenListsKeepEveryId) {
   EXPECT_EQ(c.eos_token_id, 7);
   EXPECT_EQ(c.eos_token_ids, (std::vector<int64_t>{7, 8, 9}));
   EXPECT_EQ(family("llama", R"({"eos_token_id": 5})").eos_token_ids, std::vector<int64_t>{5});
+}
+
+// Published configs (abridged to the fields that matter): the parameter shapes they give must add
+// up to the counts Hugging Face reports for these models.
+int64_t spec_parameters(const std::string& json) {
+  const ekt::ModelConfig c = parse(json);
+  int64_t n = 0;
+  for (const ekt::ParamSpec& s : ekt::architecture_for(c).specs(c)) {
+    int64_t size = 1;
+    for (int64_t d : s.shape) size *= d;
+    n += size;
+  }
+  return n;
+}
+
+TEST(RopeConfig, PublishedConfigsGiveHuggingFaceParameterCounts) {
+  EXPECT_EQ(spec_parameters(R"({"model_type": "gptj", "vocab_size": 50400, "n_positions": 2048, "n_embd": 4096, "n_layer": 28,
+      "n_head": 16, "rotary_dim": 64, "n_inner": null, "activation_function": "gelu_new", "tie_word_embeddings": false})"),
+            6050882784);  // EleutherAI/gpt-j-6b
+  EXPECT_EQ(spec_parameters(R"({"model_type": "llama", "vocab_size": 128256, "max_position_embeddings": 131072, "hidden_size": 2048,
+      "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 64, "intermediate_size": 8192,
+      "rope_theta": 500000.0, "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+      "original_max_position_embeddings": 8192, "rope_type": "llama3"}, "tie_word_embeddings": true,
+      "eos_token_id": [128001, 128008, 128009]})"),
+            1235814400);  // meta-llama/Llama-3.2-1B
+  EXPECT_EQ(spec_parameters(R"({"model_type": "qwen2", "vocab_size": 151936, "max_position_embeddings": 32768, "hidden_size": 896,
+      "num_hidden_layers": 24, "num_attention_heads": 14, "num_key_value_heads": 2, "intermediate_size": 4864,
+      "rope_theta": 1000000.0, "sliding_window": 32768, "use_sliding_window": false, "max_window_layers": 21,
+      "tie_word_embeddings": true})"),
+            494032768);  // Qwen/Qwen2.5-0.5B
+  EXPECT_EQ(spec_parameters(R"({"model_type": "mistral", "vocab_size": 32000, "max_position_embeddings": 32768, "hidden_size": 4096,
+      "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+      "rope_theta": 10000.0, "sliding_window": 4096, "tie_word_embeddings": false})"),
+            7241732096);  // mistralai/Mistral-7B-v0.1
 }
 
 }  // namespace
