@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ModelCommand.class,
                 ExecCommand.class,
+                TokenizeCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
