@@ -32,6 +32,7 @@ class AdamW {
   void zero_grad();
 
   int64_t steps() const { return steps_; }
+  const std::vector<Param>& params() const { return params_; }
   bool decays(size_t index) const { return params_[index].tensor.dim() >= 2; }
   // The moments as named tensors ("exp_avg.<param>", "exp_avg_sq.<param>"), for checkpoints.
   std::vector<std::pair<std::string, torch::Tensor>> state() const;

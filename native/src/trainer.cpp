@@ -106,8 +106,9 @@ Trainer::Trainer(CausalLM& student, CausalLM* teacher, TrainerOptions options)
 }
 
 Trainer::~Trainer() {
-  // The handle goes back to inference use: no gradient buffers, no autograd bookkeeping.
-  for (const Param& p : student_.params()) {
+  // The handle goes back to inference use: no gradient buffers, no autograd bookkeeping. The
+  // optimizer's tensor handles are used because they stay valid even if the model was freed.
+  for (const Param& p : optimizer_.params()) {
     p.tensor.mutable_grad() = torch::Tensor();
     p.tensor.requires_grad_(false);
   }
@@ -128,11 +129,15 @@ double Trainer::body_flops_per_token(const CausalLM& model) {
 
 nlohmann::json Trainer::describe() const {
   const ModelConfig& c = student_.config();
-  nlohmann::json j = {{"options", options_.to_json()}, {"steps", steps()},
-                      {"body_flops_per_token", body_flops_per_token(student_)},
-                      {"head_flops_per_token", 2.0 * static_cast<double>(c.vocab_size * c.hidden)},
-                      {"teacher", teacher_ != nullptr}};
-  return j;
+  nlohmann::json params = nlohmann::json::array();
+  for (size_t i = 0; i < student_.params().size(); ++i) {
+    const Param& p = student_.params()[i];
+    params.push_back({{"name", p.name}, {"shape", p.tensor.sizes().vec()}, {"decay", optimizer_.decays(i)}});
+  }
+  return {{"options", options_.to_json()}, {"steps", steps()}, {"parameters", params},
+          {"body_flops_per_token", body_flops_per_token(student_)},
+          {"head_flops_per_token", 2.0 * static_cast<double>(c.vocab_size * c.hidden)},
+          {"teacher", teacher_ != nullptr}};
 }
 
 StepMetrics Trainer::run(const TrainBatch& batch, bool backward) {

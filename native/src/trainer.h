@@ -79,7 +79,7 @@ class Trainer {
   // The student's parameter of that Hugging Face name, or nullptr.
   const Param* param(const std::string& name) const;
   const TrainerOptions& options() const { return options_; }
-  // Parameter counts and FLOP constants, for the progress line and ekt_trainer_info.
+  // Options, parameters (name, shape, decayed or not) and FLOP constants, for ekt_trainer_info.
   nlohmann::json describe() const;
 
  private:

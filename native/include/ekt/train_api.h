@@ -46,8 +46,8 @@ EKT_API ekt_trainer* ekt_trainer_create(ekt_model* student, ekt_model* teacher, 
 
 EKT_API void ekt_trainer_free(ekt_trainer* trainer);
 
-/* JSON: the options in effect, steps done, FLOP constants. Owned by the trainer, valid until
- * the next call on it. */
+/* JSON: the options in effect, steps done, parameters (name, shape, decay), FLOP constants.
+ * Owned by the trainer, valid until the next call on it. */
 EKT_API const char* ekt_trainer_info(ekt_trainer* trainer);
 
 /* One optimizer step. A non-finite loss or gradient fails before any weight changes. */

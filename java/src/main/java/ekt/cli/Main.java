@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Explicit knowledge transfer for code generation: sample, execute, select, train, evaluate.",
         subcommands = {
                 ModelCommand.class,
+                TrainCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
