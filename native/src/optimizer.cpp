@@ -1,10 +1,10 @@
 #include "optimizer.h"
 
-#include <ATen/Parallel.h>
-
+#include <algorithm>
 #include <cmath>
 
 #include "error.h"
+#include "workers.h"
 
 namespace ekt {
 
@@ -26,8 +26,7 @@ double AdamW::grad_norm() const {
 }
 
 void AdamW::zero_grad() {
-  for (const Param& p : params_)
-    if (p.tensor.grad().defined()) p.tensor.mutable_grad().zero_();
+  for (const Param& p : params_) p.tensor.mutable_grad() = torch::Tensor();
 }
 
 void AdamW::step(double lr, double grad_scale) {
@@ -43,28 +42,42 @@ void AdamW::step(double lr, double grad_scale) {
                 p.tensor.is_contiguous() && (!g.defined() || g.is_contiguous());
   }
   if (!all_fused) return step_foreach(grad_scale, step_size, decay_factor);
+  // Element ranges of every tensor, dealt round-robin to the threads: the update is
+  // elementwise, so the split never changes a result.
+  struct Range {
+    size_t index;
+    int64_t begin, end;
+  };
+  constexpr int64_t kRange = 1 << 18;
+  std::vector<Range> ranges;
   for (size_t i = 0; i < params_.size(); ++i)
     if (params_[i].tensor.grad().defined())
-      step_fused_cpu(i, static_cast<float>(grad_scale), static_cast<float>(step_size),
-                     decays(i) ? static_cast<float>(decay_factor) : 1.0f);
+      for (int64_t b = 0, n = params_[i].tensor.numel(); b < n; b += kRange) ranges.push_back({i, b, std::min(n, b + kRange)});
+  const int workers = std::max(1, std::min<int>(options_.threads, static_cast<int>(ranges.size())));
+  run_parallel(workers, [&](int k) {
+    for (size_t r = static_cast<size_t>(k); r < ranges.size(); r += static_cast<size_t>(workers)) {
+      const Range& range = ranges[r];
+      step_fused_cpu(range.index, range.begin, range.end, static_cast<float>(grad_scale), static_cast<float>(step_size),
+                     decays(range.index) ? static_cast<float>(decay_factor) : 1.0f);
+    }
+  });
 }
 
 // One pass over p, g, m, v: memory traffic, not arithmetic, bounds AdamW on a CPU.
-void AdamW::step_fused_cpu(size_t index, float grad_scale, float step_size, float decay_factor) const {
+void AdamW::step_fused_cpu(size_t index, int64_t begin, int64_t end, float grad_scale, float step_size,
+                           float decay_factor) const {
   float* p = params_[index].tensor.data_ptr<float>();
   const float* g = params_[index].tensor.grad().data_ptr<float>();
   float* m = exp_avg_[index].data_ptr<float>();
   float* v = exp_avg_sq_[index].data_ptr<float>();
   const float b1 = static_cast<float>(options_.beta1), b2 = static_cast<float>(options_.beta2);
   const float eps = static_cast<float>(options_.eps);
-  at::parallel_for(0, params_[index].tensor.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const float gi = g[i] * grad_scale;
-      m[i] = b1 * m[i] + (1.0f - b1) * gi;
-      v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-      p[i] = (p[i] - step_size * m[i] / (std::sqrt(v[i]) + eps)) * decay_factor;
-    }
-  });
+  for (int64_t i = begin; i < end; ++i) {
+    const float gi = g[i] * grad_scale;
+    m[i] = b1 * m[i] + (1.0f - b1) * gi;
+    v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+    p[i] = (p[i] - step_size * m[i] / (std::sqrt(v[i]) + eps)) * decay_factor;
+  }
 }
 
 // Device-agnostic path (CUDA, other dtypes): the same update with torch's multi-tensor ops.

@@ -18,6 +18,7 @@ namespace ekt {
 
 struct AdamWOptions {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-6, weight_decay = 0.1;
+  int threads = 1;  // CPU threads of the fused update
 };
 
 class AdamW {
@@ -29,6 +30,7 @@ class AdamW {
   void step(double lr, double grad_scale);
   // Global L2 norm of all gradients (torch.nn.utils.clip_grad_norm_'s total_norm).
   double grad_norm() const;
+  // Drops the gradients (set to none): the next backward moves its result in without an add.
   void zero_grad();
 
   int64_t steps() const { return steps_; }
@@ -42,7 +44,7 @@ class AdamW {
   void set_fused_cpu(bool fused) { fused_cpu_ = fused; }
 
  private:
-  void step_fused_cpu(size_t index, float grad_scale, float step_size, float decay_factor) const;
+  void step_fused_cpu(size_t index, int64_t begin, int64_t end, float grad_scale, float step_size, float decay_factor) const;
   void step_foreach(double grad_scale, double step_size, double decay_factor);
 
   std::vector<Param> params_;

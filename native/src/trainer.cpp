@@ -1,25 +1,17 @@
 #include "trainer.h"
 
+#include <ATen/Parallel.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstring>
 
 #include "error.h"
 #include "loss.h"
+#include "workers.h"
 
 namespace ekt {
 namespace {
-
-template <class T>
-T field(const nlohmann::json& j, const char* name, T fallback) {
-  auto it = j.find(name);
-  if (it == j.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    EKT_FAIL("trainer option '" << name << "' has the wrong type: " << it->dump());
-  }
-}
 
 bool is_embedding_table(const std::string& name) {
   for (const char* suffix : {"wte.weight", "wpe.weight", "embed_tokens.weight", "embed_in.weight"})
@@ -29,6 +21,16 @@ bool is_embedding_table(const std::string& name) {
 }
 
 bool is_lm_head(const std::string& name) { return name == "lm_head.weight" || name == "embed_out.weight"; }
+
+// Forward FLOPs per token outside attention and the LM head: 2 per matrix parameter.
+double body_flops_per_token(const CausalLM& model) {
+  double n = 0;
+  for (const Param& p : model.params())
+    if (p.tensor.dim() >= 2 && !is_embedding_table(p.name) && !is_lm_head(p.name)) n += static_cast<double>(p.tensor.numel());
+  return 2.0 * n;
+}
+
+double head_flops_per_token(const ModelConfig& c) { return 2.0 * static_cast<double>(c.vocab_size * c.hidden); }
 
 // Forward FLOPs of attention scores and their weighted sum for `rows` x `steps` tokens.
 double attention_flops(const ModelConfig& c, int64_t rows, int64_t steps) {
@@ -41,8 +43,8 @@ void check_batch(const TrainBatch& b, int64_t vocab) {
     EKT_CHECK(t->sizes() == b.ids.sizes(), "train batch arrays disagree in shape: " << t->sizes() << " vs ids " << b.ids.sizes());
   const int64_t lo = b.ids.min().item<int64_t>(), hi = b.ids.max().item<int64_t>();
   EKT_CHECK(lo >= 0 && hi < vocab, "token id " << (lo < 0 ? lo : hi) << " is outside the vocabulary [0, " << vocab << ")");
-  torch::Tensor weighted = b.weights > 0;
   EKT_CHECK(b.weights.ge(0).all().item<bool>() && b.weights.isfinite().all().item<bool>(), "loss weights must be finite and non-negative");
+  torch::Tensor weighted = b.weights > 0;
   if (weighted.any().item<bool>()) {
     torch::Tensor t = b.targets.masked_select(weighted);
     const int64_t tlo = t.min().item<int64_t>(), thi = t.max().item<int64_t>();
@@ -50,49 +52,82 @@ void check_batch(const TrainBatch& b, int64_t vocab) {
   }
 }
 
-}  // namespace
+// The batch as the shards read it (CPU): which positions carry a loss term and how many
+// columns each row needs (up to its last real or loss-bearing position).
+struct Prepared {
+  torch::Tensor ids, valid, weights;  // (N, T)
+  torch::Tensor targets;              // (N, T), positions outside the CE loss set to a valid id
+  torch::Tensor selected;             // (N, T) bool: CE weight > 0, or a valid position under distillation
+  torch::Tensor columns;              // (N,) int64
+};
 
-TrainerOptions TrainerOptions::parse(const nlohmann::json& j) {
-  EKT_CHECK(j.is_object(), "trainer options must be a JSON object, got " << j.dump());
-  TrainerOptions o;
-  o.adamw.beta1 = field(j, "beta1", o.adamw.beta1);
-  o.adamw.beta2 = field(j, "beta2", o.adamw.beta2);
-  o.adamw.eps = field(j, "eps", o.adamw.eps);
-  o.adamw.weight_decay = field(j, "weight_decay", o.adamw.weight_decay);
-  o.schedule.kind = LrSchedule::parse_kind(field<std::string>(j, "schedule", "linear"));
-  o.schedule.base_lr = field(j, "lr", o.schedule.base_lr);
-  o.schedule.warmup_steps = field<int64_t>(j, "warmup_steps", 0);
-  o.schedule.total_steps = field<int64_t>(j, "total_steps", 0);
-  o.max_grad_norm = field(j, "max_grad_norm", o.max_grad_norm);
-  o.micro_batch = field<int64_t>(j, "micro_batch", 0);
-  o.kd_weight = field(j, "kd_weight", o.kd_weight);
-  o.kd_temperature = field(j, "kd_temperature", o.kd_temperature);
-  EKT_CHECK(o.schedule.base_lr >= 0 && std::isfinite(o.schedule.base_lr), "lr must be a non-negative number, got " << o.schedule.base_lr);
-  EKT_CHECK(o.schedule.warmup_steps >= 0, "warmup_steps must be non-negative");
-  EKT_CHECK(o.schedule.kind == LrSchedule::Kind::kConstant || o.schedule.total_steps > 0,
-            "a " << LrSchedule::kind_name(o.schedule.kind) << " schedule needs total_steps > 0");
-  EKT_CHECK(o.micro_batch >= 0, "micro_batch must be non-negative, got " << o.micro_batch);
-  EKT_CHECK(o.kd_temperature > 0, "kd_temperature must be positive, got " << o.kd_temperature);
-  for (const auto& [key, value] : j.items()) {
-    static const char* known[] = {"beta1", "beta2", "eps", "weight_decay", "schedule", "lr", "warmup_steps",
-                                  "total_steps", "max_grad_norm", "micro_batch", "kd_weight", "kd_temperature"};
-    bool ok = false;
-    for (const char* k : known) ok = ok || key == k;
-    EKT_CHECK(ok, "unknown trainer option '" << key << "'");
+// What one worker's rows of a micro-batch contribute.
+struct ShardResult {
+  double ce_sum = 0, kd_sum = 0, flops = 0;
+  int64_t computed_tokens = 0;
+  std::vector<torch::Tensor> grads;  // per student parameter, unscaled sum of this shard
+};
+
+struct ShardContext {
+  CausalLM& student;
+  CausalLM* teacher;
+  const TrainerOptions& options;
+  const std::vector<torch::Tensor>& params;
+  bool backward;
+  double ce_scale, kd_scale;
+};
+
+ShardResult run_shard(const ShardContext& s, const Prepared& b, const std::vector<int64_t>& rows) {
+  torch::AutoGradMode grad_mode(s.backward);  // thread-local: set in the worker itself
+  ShardResult r;
+  torch::Tensor row_index = torch::tensor(rows, torch::kInt64);
+  const int64_t steps = b.columns.index_select(0, row_index).max().item<int64_t>();
+  if (steps == 0) return r;
+  const ModelConfig& c = s.student.config();
+  const torch::Device device = s.student.device();
+  auto slice = [&](const torch::Tensor& x) { return x.index_select(0, row_index).narrow(1, 0, steps).to(device); };
+  torch::Tensor ids = slice(b.ids), valid = slice(b.valid);                          // (b, t)
+  torch::Tensor index = slice(b.selected).flatten().nonzero().squeeze(1);            // (M,)
+  torch::Tensor targets = slice(b.targets).flatten().index_select(0, index);         // (M,)
+  torch::Tensor weights = slice(b.weights).flatten().index_select(0, index);         // (M,)
+
+  AttentionContext ctx(c, valid, nullptr);
+  torch::Tensor hidden = s.student.hidden(ids, ctx);                                          // (b, t, C)
+  torch::Tensor logits = s.student.logits(hidden.reshape({-1, c.hidden}).index_select(0, index));  // (M, V)
+  torch::Tensor grad = torch::zeros_like(logits, torch::MemoryFormat::Contiguous);
+  r.ce_sum = cross_entropy_with_grad(logits.detach(), targets, weights, s.ce_scale, grad);
+  const double tokens = static_cast<double>(ids.numel()), selected = static_cast<double>(index.size(0));
+  r.flops = (s.backward ? 3.0 : 1.0) * (body_flops_per_token(s.student) * tokens + attention_flops(c, ids.size(0), steps) +
+                                        head_flops_per_token(c) * selected);
+  if (s.teacher) {
+    torch::NoGradGuard no_grad;
+    const ModelConfig& tc = s.teacher->config();
+    const torch::Device td = s.teacher->device();
+    AttentionContext t_ctx(tc, valid.to(td), nullptr);
+    torch::Tensor t_hidden = s.teacher->hidden(ids.to(td), t_ctx);  // (b, t, C_t)
+    torch::Tensor t_logits = s.teacher->logits(t_hidden.reshape({-1, tc.hidden}).index_select(0, index.to(td)));
+    torch::Tensor kd_weights = valid.flatten().index_select(0, index).to(torch::kFloat32);  // (M,)
+    r.kd_sum = distillation_kl_with_grad(logits.detach(), t_logits.to(device), kd_weights, s.options.kd_temperature,
+                                         s.kd_scale, grad);
+    r.flops += body_flops_per_token(*s.teacher) * tokens + attention_flops(tc, ids.size(0), steps) + head_flops_per_token(tc) * selected;
   }
+  if (s.backward) r.grads = torch::autograd::grad({logits}, s.params, {grad}, /*retain_graph=*/false, /*create_graph=*/false,
+                                                  /*allow_unused=*/true);
+  r.computed_tokens = ids.numel();
+  return r;
+}
+
+// Threads resolved to a positive count, shared by the data-parallel shards and the optimizer.
+TrainerOptions resolved(TrainerOptions o) {
+  if (o.threads == 0) o.threads = at::get_num_threads();
+  o.adamw.threads = o.threads;
   return o;
 }
 
-nlohmann::json TrainerOptions::to_json() const {
-  return {{"lr", schedule.base_lr}, {"schedule", LrSchedule::kind_name(schedule.kind)},
-          {"warmup_steps", schedule.warmup_steps}, {"total_steps", schedule.total_steps},
-          {"beta1", adamw.beta1}, {"beta2", adamw.beta2}, {"eps", adamw.eps}, {"weight_decay", adamw.weight_decay},
-          {"max_grad_norm", max_grad_norm}, {"micro_batch", micro_batch},
-          {"kd_weight", kd_weight}, {"kd_temperature", kd_temperature}};
-}
+}  // namespace
 
 Trainer::Trainer(CausalLM& student, CausalLM* teacher, TrainerOptions options)
-    : student_(student), teacher_(teacher), options_(options), optimizer_(student.params(), options.adamw) {
+    : student_(student), teacher_(teacher), options_(resolved(options)), optimizer_(student.params(), options_.adamw) {
   if (teacher_) {
     EKT_CHECK(teacher_ != &student_, "the teacher must be a different model handle than the student");
     EKT_CHECK(teacher_->config().vocab_size >= student_.config().vocab_size,
@@ -102,6 +137,7 @@ Trainer::Trainer(CausalLM& student, CausalLM* teacher, TrainerOptions options)
   for (const Param& p : student_.params()) {
     EKT_CHECK(p.tensor.is_floating_point(), "parameter '" << p.name << "' is not floating point");
     p.tensor.requires_grad_(true);
+    param_tensors_.push_back(p.tensor);
   }
 }
 
@@ -120,81 +156,69 @@ const Param* Trainer::param(const std::string& name) const {
   return nullptr;
 }
 
-double Trainer::body_flops_per_token(const CausalLM& model) {
-  double n = 0;
-  for (const Param& p : model.params())
-    if (p.tensor.dim() >= 2 && !is_embedding_table(p.name) && !is_lm_head(p.name)) n += static_cast<double>(p.tensor.numel());
-  return 2.0 * n;
-}
-
 nlohmann::json Trainer::describe() const {
-  const ModelConfig& c = student_.config();
   nlohmann::json params = nlohmann::json::array();
   for (size_t i = 0; i < student_.params().size(); ++i) {
     const Param& p = student_.params()[i];
     params.push_back({{"name", p.name}, {"shape", p.tensor.sizes().vec()}, {"decay", optimizer_.decays(i)}});
   }
   return {{"options", options_.to_json()}, {"steps", steps()}, {"parameters", params},
-          {"body_flops_per_token", body_flops_per_token(student_)},
-          {"head_flops_per_token", 2.0 * static_cast<double>(c.vocab_size * c.hidden)},
-          {"teacher", teacher_ != nullptr}};
+          {"body_flops_per_token", body_flops_per_token(student_)}, {"head_flops_per_token", head_flops_per_token(student_.config())},
+          {"teacher", teacher_ != nullptr}, {"blas_threads_controllable", blas_threads_controllable()}};
 }
 
 StepMetrics Trainer::run(const TrainBatch& batch, bool backward) {
   const auto start = std::chrono::steady_clock::now();
-  const ModelConfig& c = student_.config();
-  check_batch(batch, c.vocab_size);
+  check_batch(batch, student_.config().vocab_size);
   StepMetrics m;
   m.loss_tokens = batch.weights.sum(torch::kFloat64).item<double>();
   m.kd_tokens = teacher_ ? static_cast<double>(batch.valid.sum().item<int64_t>()) : 0.0;
   EKT_CHECK(m.loss_tokens > 0 || m.kd_tokens > 0, "train batch has no position with a loss weight");
-  const double ce_scale = m.loss_tokens > 0 ? 1.0 / m.loss_tokens : 0.0;
-  const double kd_scale = m.kd_tokens > 0 ? options_.kd_weight / m.kd_tokens : 0.0;
 
+  Prepared p;
   const int64_t rows_total = batch.ids.size(0), seq = batch.ids.size(1);
-  torch::Tensor in_loss = batch.weights > 0;                                                // (N, T)
-  torch::Tensor selected = teacher_ ? in_loss.logical_or(batch.valid) : in_loss;          // positions with a loss term
-  torch::Tensor targets = batch.targets.masked_fill(in_loss.logical_not(), 0);            // unused targets -> a valid id
-  // Columns each row needs: up to its last real or loss-bearing position; the rest is padding.
-  torch::Tensor columns = (selected.logical_or(batch.valid).to(torch::kInt64) * torch::arange(1, seq + 1)).amax(1);  // (N,)
-  const int64_t micro = options_.micro_batch > 0 ? std::min(options_.micro_batch, rows_total) : rows_total;
-  const torch::Device device = student_.device();
-  const double head_flops = 2.0 * static_cast<double>(c.vocab_size * c.hidden);
-  const double body_flops = body_flops_per_token(student_);
+  torch::Tensor in_loss = batch.weights > 0;
+  p.ids = batch.ids;
+  p.valid = batch.valid;
+  p.weights = batch.weights;
+  p.targets = batch.targets.masked_fill(in_loss.logical_not(), 0);
+  p.selected = teacher_ ? in_loss.logical_or(batch.valid) : in_loss;
+  p.columns = (p.selected.logical_or(batch.valid).to(torch::kInt64) * torch::arange(1, seq + 1)).amax(1);
+  // Normalising over the whole effective batch up front makes accumulation exact.
+  const ShardContext context{student_, teacher_, options_, param_tensors_, backward,
+                             m.loss_tokens > 0 ? 1.0 / m.loss_tokens : 0.0, m.kd_tokens > 0 ? options_.kd_weight / m.kd_tokens : 0.0};
 
-  torch::AutoGradMode grad_mode(backward);
+  const int64_t micro = options_.micro_batch > 0 ? std::min(options_.micro_batch, rows_total) : rows_total;
   double ce_sum = 0, kd_sum = 0;
   for (int64_t r0 = 0; r0 < rows_total; r0 += micro) {
     const int64_t rows = std::min(micro, rows_total - r0);
-    const int64_t steps = columns.narrow(0, r0, rows).max().item<int64_t>();
-    if (steps == 0) continue;
-    auto slice = [&](const torch::Tensor& x) { return x.narrow(0, r0, rows).narrow(1, 0, steps).to(device); };
-    torch::Tensor ids = slice(batch.ids), valid = slice(batch.valid);                           // (b, t)
-    torch::Tensor index = slice(selected).flatten().nonzero().squeeze(1);                       // (M,)
-    torch::Tensor sel_targets = slice(targets).flatten().index_select(0, index);                // (M,)
-    torch::Tensor sel_weights = slice(batch.weights).flatten().index_select(0, index);          // (M,)
-
-    AttentionContext ctx(c, valid, nullptr);
-    torch::Tensor hidden = student_.hidden(ids, ctx);                                          // (b, t, C)
-    torch::Tensor logits = student_.logits(hidden.reshape({-1, c.hidden}).index_select(0, index));  // (M, V)
-    torch::Tensor grad = torch::zeros_like(logits, torch::MemoryFormat::Contiguous);
-    ce_sum += cross_entropy_with_grad(logits.detach(), sel_targets, sel_weights, ce_scale, grad);
-    const double M = static_cast<double>(index.size(0)), tokens = static_cast<double>(rows * steps);
-    m.flops += (backward ? 3.0 : 1.0) * (body_flops * tokens + attention_flops(c, rows, steps) + head_flops * M);
-    if (teacher_) {
-      torch::NoGradGuard no_grad;
-      const ModelConfig& tc = teacher_->config();
-      torch::Tensor t_valid = valid.to(teacher_->device());
-      AttentionContext t_ctx(tc, t_valid, nullptr);
-      torch::Tensor t_hidden = teacher_->hidden(ids.to(teacher_->device()), t_ctx);  // (b, t, C_t)
-      torch::Tensor t_logits = teacher_->logits(t_hidden.reshape({-1, tc.hidden}).index_select(0, index.to(teacher_->device())));
-      torch::Tensor kd_weights = valid.flatten().index_select(0, index).to(torch::kFloat32);  // (M,)
-      kd_sum += distillation_kl_with_grad(logits.detach(), t_logits.to(device), kd_weights, options_.kd_temperature, kd_scale, grad);
-      m.flops += body_flops_per_token(*teacher_) * tokens + attention_flops(tc, rows, steps) +
-                 2.0 * static_cast<double>(tc.vocab_size * tc.hidden) * M;
+    // Rows are dealt round-robin, so with longest-first batches every worker gets similar lengths.
+    const int workers = static_cast<int>(std::min<int64_t>(options_.threads, rows));
+    std::vector<std::vector<int64_t>> shard_rows(static_cast<size_t>(workers));
+    for (int64_t i = 0; i < rows; ++i) shard_rows[static_cast<size_t>(i % workers)].push_back(r0 + i);
+    std::vector<ShardResult> results(static_cast<size_t>(workers));
+    if (workers == 1) {
+      results[0] = run_shard(context, p, shard_rows[0]);
+    } else {
+      SingleThreadedKernels single;
+      run_parallel(workers, [&](int k) { results[static_cast<size_t>(k)] = run_shard(context, p, shard_rows[static_cast<size_t>(k)]); });
     }
-    if (backward) logits.backward(grad);
-    m.computed_tokens += rows * steps;
+    // Gradients are summed in worker order, so the result does not depend on thread timing.
+    torch::NoGradGuard no_grad;
+    for (ShardResult& r : results) {
+      ce_sum += r.ce_sum;
+      kd_sum += r.kd_sum;
+      m.flops += r.flops;
+      m.computed_tokens += r.computed_tokens;
+      for (size_t i = 0; i < r.grads.size(); ++i) {
+        if (!r.grads[i].defined()) continue;
+        torch::Tensor& g = param_tensors_[i].mutable_grad();
+        if (g.defined())
+          g.add_(r.grads[i]);
+        else
+          g = r.grads[i].contiguous();
+      }
+    }
   }
   m.ce_loss = m.loss_tokens > 0 ? ce_sum / m.loss_tokens : 0.0;
   m.kd_loss = m.kd_tokens > 0 ? kd_sum / m.kd_tokens : 0.0;

@@ -33,6 +33,9 @@ struct TrainerOptions {
   int64_t micro_batch = 0;     // rows per forward/backward; 0 = the whole batch at once
   double kd_weight = 1.0;      // coefficient of the KL term (teacher runs only)
   double kd_temperature = 1.0;
+  // Data-parallel worker threads, each running single-threaded kernels; 0 = the core's intra-op
+  // thread count. Results are deterministic for a given count (resume with the same one).
+  int threads = 0;
 
   static TrainerOptions parse(const nlohmann::json& json);
   nlohmann::json to_json() const;
@@ -84,13 +87,12 @@ class Trainer {
 
  private:
   StepMetrics run(const TrainBatch& batch, bool backward);
-  // Forward FLOPs of `model` per token outside attention and the LM head (2 * matmul params).
-  static double body_flops_per_token(const CausalLM& model);
 
   CausalLM& student_;
   CausalLM* teacher_;
-  TrainerOptions options_;
+  TrainerOptions options_;  // threads resolved to a positive count
   AdamW optimizer_;
+  std::vector<torch::Tensor> param_tensors_;  // the student's parameters, in params() order
 };
 
 }  // namespace ekt
