@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 ModelCommand.class,
                 ExecCommand.class,
                 TokenizeCommand.class,
+                TrainCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
