@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
         description = "Explicit knowledge transfer for code generation: sample, execute, select, train, evaluate.",
         subcommands = {
                 ModelCommand.class,
+                ExecCommand.class,
                 TokenizeCommand.class,
+                TrainCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
