@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Explicit knowledge transfer for code generation: sample, execute, select, train, evaluate.",
         subcommands = {
                 ModelCommand.class,
+                SampleCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
