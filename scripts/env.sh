@@ -10,7 +10,7 @@ if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
 fi
 export OMP_WAIT_POLICY=PASSIVE
 
-APT_PACKAGES=(cmake g++ make libtorch-dev nlohmann-json3-dev libgtest-dev python3 python3-numpy maven default-jdk-headless)
+APT_PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread nlohmann-json3-dev libgtest-dev python3 python3-numpy maven default-jdk-headless)
 
 missing_apt_packages() {
   local p
