@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 ExecCommand.class,
                 TokenizeCommand.class,
                 TrainCommand.class,
+                SampleCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
