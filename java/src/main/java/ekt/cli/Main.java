@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 TrainCommand.class,
                 SampleCommand.class,
+                DemoCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
