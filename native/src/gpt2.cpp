@@ -38,10 +38,10 @@ class Gpt2 final : public GptDecoder {
     const int64_t H = config().heads;
     torch::Tensor qkv = torch::matmul(x, w.c_attn_w) + w.c_attn_b;  // (B, T, 3C)
     auto parts = qkv.chunk(3, -1);
-    auto [k, v] = ctx.keys_values(l, split_heads(parts[1], H), split_heads(parts[2], H));
     double divide_by = config().scale_attention ? std::sqrt(static_cast<double>(config().head_dim)) : 1.0;
     if (config().scale_by_inverse_layer_idx) divide_by *= static_cast<double>(l + 1);
-    torch::Tensor y = attention(split_heads(parts[0], H), k, v, ctx.allowed(0), divide_by);  // (B, H, T, D)
+    torch::Tensor y = ctx.attend(l, split_heads(parts[0], H), split_heads(parts[1], H), split_heads(parts[2], H), 0,
+                                 divide_by);  // (B, H, T, D)
     return torch::matmul(merge_heads(y), w.c_proj_w) + w.c_proj_b;
   }
 

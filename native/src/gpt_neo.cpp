@@ -35,8 +35,8 @@ class GptNeo final : public GptDecoder {
   torch::Tensor attention_block(size_t l, const torch::Tensor& x, const AttentionContext& ctx) override {
     const Layer& w = layers_[l];
     const int64_t H = config().heads;
-    auto [k, v] = ctx.keys_values(l, split_heads(torch::linear(x, w.k), H), split_heads(torch::linear(x, w.v), H));
-    torch::Tensor y = attention(split_heads(torch::linear(x, w.q), H), k, v, ctx.allowed(config().window[l]), 0.0);
+    torch::Tensor y = ctx.attend(l, split_heads(torch::linear(x, w.q), H), split_heads(torch::linear(x, w.k), H),
+                                 split_heads(torch::linear(x, w.v), H), config().window[l], 0.0);  // (B, H, T, D)
     return torch::linear(merge_heads(y), w.out_w, w.out_b);  // (B, T, C)
   }
 

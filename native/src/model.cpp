@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "error.h"
+#include "layers.h"
 
 namespace ekt {
 
@@ -80,7 +81,11 @@ AttentionContext::AttentionContext(const ModelConfig& config, const torch::Tenso
     if (w > 0 && !allowed_.count(w)) allowed_[w] = global.logical_and((q - kp) < w);
 }
 
+AttentionContext::AttentionContext(torch::Tensor positions, AttentionBackend& backend)
+    : positions_(std::move(positions)), backend_(&backend) {}
+
 const torch::Tensor& AttentionContext::allowed(int64_t window) const {
+  if (backend_) return backend_->allowed(window);
   auto it = allowed_.find(window);
   EKT_CHECK(it != allowed_.end(), "internal: no attention mask for window " << window);
   return it->second;
@@ -88,10 +93,18 @@ const torch::Tensor& AttentionContext::allowed(int64_t window) const {
 
 std::pair<torch::Tensor, torch::Tensor> AttentionContext::keys_values(size_t layer, const torch::Tensor& k,
                                                                       const torch::Tensor& v) const {
+  if (backend_) return backend_->keys_values(layer, k, v);
   if (!cache_) return {k, v};
   cache_->k[layer].narrow(2, start_, steps_).copy_(k);
   cache_->v[layer].narrow(2, start_, steps_).copy_(v);
   return {cache_->k[layer].narrow(2, 0, start_ + steps_), cache_->v[layer].narrow(2, 0, start_ + steps_)};
+}
+
+torch::Tensor AttentionContext::attend(size_t layer, const torch::Tensor& q, const torch::Tensor& k,
+                                       const torch::Tensor& v, int64_t window, double divide_by) const {
+  if (backend_) return backend_->attend(layer, q, k, v, window, divide_by);
+  auto [keys, values] = keys_values(layer, k, v);
+  return attention(q, keys, values, allowed(window), divide_by);
 }
 
 void AttentionContext::commit() {

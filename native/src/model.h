@@ -34,10 +34,26 @@ struct KvCache {
   int64_t capacity() const { return key_pos.size(1); }
 };
 
+// Keys/values kept outside the model in a layout of its own (the sampler's shared prompt
+// prefixes, generate.h). The model hands it each layer's new q/k/v; it stores them and attends.
+class AttentionBackend {
+ public:
+  virtual ~AttentionBackend() = default;
+  // q (B, H, T, D), new k/v (B, Hkv, T, D) of `layer` -> attention output (B, H, T, D).
+  virtual torch::Tensor attend(size_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               int64_t window, double divide_by) = 0;
+  // Fallback for architectures that call keys_values() + attention() themselves: every key a
+  // row sees, gathered per row (B, Hkv, S, D), and the (B, 1, T, S) mask over them.
+  virtual std::pair<torch::Tensor, torch::Tensor> keys_values(size_t layer, const torch::Tensor& k, const torch::Tensor& v) = 0;
+  virtual const torch::Tensor& allowed(int64_t window) = 0;
+};
+
 // Which keys each query sees in one forward call; built once, shared by all layers.
 class AttentionContext {
  public:
   AttentionContext(const ModelConfig& config, const torch::Tensor& valid, KvCache* cache);
+  // Keys/values live in `backend`; positions (B, T) are the new tokens' position ids.
+  AttentionContext(torch::Tensor positions, AttentionBackend& backend);
   const torch::Tensor& positions() const { return positions_; }  // (B, T) int64
   const torch::Tensor& valid() const { return valid_; }          // (B, T) bool: real tokens
   // (B, 1, T, S) bool: causal by position, padding excluded, limited to `window` if > 0.
@@ -45,13 +61,19 @@ class AttentionContext {
   // The keys/values of `layer` that the new queries attend over: the fresh (B, H, T, D) ones
   // without a cache; with a cache they are written into it and the filled prefix is returned.
   std::pair<torch::Tensor, torch::Tensor> keys_values(size_t layer, const torch::Tensor& k, const torch::Tensor& v) const;
+  // Attention of the new queries q (B, H, T, D) over the keys they may see, the new k/v
+  // (B, Hkv, T, D) included: keys_values + attention(), or the backend's own kernel.
+  // Architectures call this, so any cache layout works with them.
+  torch::Tensor attend(size_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                       int64_t window, double divide_by) const;
   // Marks the new slots as used (called once after all layers ran).
   void commit();
 
  private:
   torch::Tensor positions_, valid_;
   std::map<int64_t, torch::Tensor> allowed_;
-  KvCache* cache_;
+  KvCache* cache_ = nullptr;
+  AttentionBackend* backend_ = nullptr;
   int64_t start_ = 0, steps_ = 0;
 };
 

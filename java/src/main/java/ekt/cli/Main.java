@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
                 ExecCommand.class,
                 TokenizeCommand.class,
                 TrainCommand.class,
+                SampleCommand.class,
+                DemoCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {

@@ -2,6 +2,7 @@ package ekt.cli;
 
 import ekt.core.Model;
 import ekt.train.Progress;
+import ekt.tokenizer.Tokenizer;
 import ekt.train.TextCodec;
 import ekt.train.TrainConfig;
 import ekt.train.TrainListener;
@@ -11,6 +12,7 @@ import ekt.train.TrainingExample;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -52,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--kd-weight", defaultValue = "1.0") double kdWeight;
     @Option(names = "--kd-temperature", defaultValue = "1.0") double kdTemperature;
     @Option(names = "--peak-gflops", defaultValue = "375", description = "peak GFLOP/s for the MFU figure") double peakGflops;
-    @Option(names = "--codec", description = "text encoding for text records: 'bytes' (UTF-8 bytes as ids)") String codec;
+    @Option(names = "--codec", description = "text encoding of text records: 'bytes' (UTF-8 bytes as ids) or a tokenizer directory (default: the model's own tokenizer)") String codec;
 
     @Override
     public Integer call() {
@@ -97,10 +99,15 @@ final class TrainCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalArgumentException("--resume: no checkpoint (step-N with trainer_state.json) in " + out));
     }
 
-    /** The one place that maps --codec to a tokenizer; text records fail clearly without one. */
+    /**
+     * The one place that maps --codec to a tokenizer: "bytes", a tokenizer directory, or by
+     * default the model directory's own tokenizer; text records fail clearly without one.
+     */
     private TextCodec textCodec() {
-        if (codec == null) return null;
-        if (codec.equals("bytes")) return TextCodec.utf8Bytes();
-        throw new IllegalArgumentException("unknown --codec '" + codec + "' (available: bytes)");
+        if ("bytes".equals(codec)) return TextCodec.utf8Bytes();
+        Path dir = codec != null ? Path.of(codec) : model;
+        boolean present = Files.isRegularFile(dir.resolve(Tokenizer.TOKENIZER_JSON)) || Files.isRegularFile(dir.resolve("vocab.json"));
+        if (codec != null && !present) throw new IllegalArgumentException("--codec " + codec + ": not 'bytes' and no tokenizer files there");
+        return present ? Tokenizer.load(dir)::encode : null;
     }
 }

@@ -129,6 +129,11 @@ public final class ByteLevelBpe implements Tokenizer {
         return new StreamingDecoder(id -> skipSpecials && isSpecial(id) ? null : bytesOf(id));
     }
 
+    @Override
+    public byte[] tokenBytes(int id) {
+        return bytesOf(id).clone();
+    }
+
     private byte[] bytesOf(int id) {
         if (id < 0 || id >= tokenBytes.length || tokenBytes[id] == null) {
             throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (size " + vocabSize() + ")");

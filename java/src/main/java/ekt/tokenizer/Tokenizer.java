@@ -62,6 +62,9 @@ public interface Tokenizer {
     /** The id of {@link #END_OF_TEXT}. */
     int eosId();
 
+    /** The exact bytes token {@code id} stands for (for byte-level BPE, possibly part of a UTF-8 character). */
+    byte[] tokenBytes(int id);
+
     /** The id of a token given in its vocabulary spelling (e.g. "Ġthe"), if there is one. */
     OptionalInt tokenId(String token);
 

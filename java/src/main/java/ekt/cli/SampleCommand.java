@@ -1,0 +1,134 @@
+package ekt.cli;
+
+import ekt.core.Model;
+import ekt.core.SamplingOptions;
+import ekt.core.StopString;
+import ekt.sample.Generation;
+import ekt.sample.ProgressBar;
+import ekt.sample.SamplePrompt;
+import ekt.sample.SampleRecords;
+import ekt.sample.TextCodec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code ekt sample}: n samples per prompt record, written as JSONL sample records. */
+@Command(name = "sample", description = "Sample completions for JSONL prompts with the native engine.")
+final class SampleCommand implements Callable<Integer> {
+    @Mixin
+    ModelCommand.ModelOption model = new ModelCommand.ModelOption();
+    @Option(names = "--prompts", required = true,
+            description = "JSONL of {\"id\", \"prompt\"} (text: needs a tokenizer) or {\"id\", \"tokens\"} records")
+    Path prompts;
+    @Option(names = "--out", required = true, description = "JSONL of sample records")
+    Path out;
+    @Option(names = "--n", defaultValue = "1", description = "samples per prompt (default: ${DEFAULT-VALUE})")
+    int n;
+    @Option(names = "--temperature", defaultValue = "1.0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    double temperature;
+    @Option(names = "--top-k", defaultValue = "0", description = "0 = off (default: ${DEFAULT-VALUE})")
+    int topK;
+    @Option(names = "--top-p", defaultValue = "1.0", description = "(default: ${DEFAULT-VALUE})")
+    double topP;
+    @Option(names = "--max-new-tokens", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
+    int maxNewTokens;
+    @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--eos", description = "end-of-sequence id (default: the model config's; -1: none)")
+    Integer eos;
+    @Option(names = "--stop", description = "stop right after this text (\\n, \\t escapes); repeatable")
+    List<String> stops = new ArrayList<>();
+    @Option(names = "--stop-line", description = "stop at the end of the first line starting with this text "
+            + "(the paper's rule: --stop-line answer); repeatable")
+    List<String> stopLines = new ArrayList<>();
+    @Option(names = "--stop-tokens", description = "stop once the ids end with this comma-separated sequence; repeatable")
+    List<String> stopTokens = new ArrayList<>();
+    @Option(names = "--batch", defaultValue = "256", description = "samples decoded together, at most (default: ${DEFAULT-VALUE})")
+    int batch;
+    @Option(names = "--memory-mb", defaultValue = "0", description = "budget for caches/activations; 0 = min(8 GiB, RAM/4)")
+    long memoryMb;
+    @Option(names = "--no-share-prompt", description = "prefill the prompt once per sample (naive baseline)")
+    boolean noSharePrompt;
+    @Option(names = "--no-token-logprobs", description = "leave the per-token \"logprobs\" array out of the records")
+    boolean noTokenLogprobs;
+    @Option(names = "--resume", description = "keep the prompts already complete in --out and sample the rest")
+    boolean resume;
+    @Option(names = "--quiet", description = "no progress on stderr")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        List<StopString> stopStrings = new ArrayList<>();
+        for (String s : stops) stopStrings.add(StopString.of(unescape(s)));
+        for (String s : stopLines) stopStrings.add(StopString.line(unescape(s)));
+        List<int[]> stopIds = new ArrayList<>();
+        for (String s : stopTokens) stopIds.add(java.util.Arrays.stream(ModelCommand.parseIds(s)).mapToInt(Math::toIntExact).toArray());
+        SamplingOptions options = SamplingOptions.builder().n(n).temperature(temperature).topK(topK).topP(topP)
+                .maxNewTokens(maxNewTokens).seed(seed).eosTokenId(eos).stopStrings(stopStrings).stopTokens(stopIds)
+                .maxBatch(batch).memoryBudgetMb(memoryMb).sharePrompt(!noSharePrompt).build();
+
+        List<SamplePrompt> todo = SampleRecords.readPrompts(prompts);
+        if (resume) {
+            Set<String> done = SampleRecords.keepComplete(out, n);
+            todo.removeIf(p -> done.contains(p.id()));
+            if (!quiet) System.err.printf("resuming: %d prompts already complete, %d to go%n", done.size(), todo.size());
+        } else {
+            Files.deleteIfExists(out);
+        }
+        if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
+        try (Model m = model.open();
+             BufferedWriter w = Files.newBufferedWriter(out, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            TextCodec codec = TextCodec.forModel(model.model).orElse(null);
+            Generation generation = new Generation(m, options, codec, !noTokenLogprobs);
+            ProgressBar bar = ProgressBar.stderr();
+            generation.run(todo, record -> {
+                try {
+                    w.write(record.toJson());
+                    w.write('\n');
+                } catch (IOException e) {
+                    throw new UncheckedIOException("writing " + out, e);
+                }
+            }, p -> {
+                try {
+                    w.flush();  // whole prompts reach the file as they finish
+                } catch (IOException e) {
+                    throw new UncheckedIOException("writing " + out, e);
+                }
+                if (!quiet) bar.accept(p);
+            });
+        }
+        return 0;
+    }
+
+    /** Java-style escapes in stop texts given on the command line: \n \t \r \\ . */
+    static String unescape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\' || i + 1 == s.length()) {
+                b.append(c);
+                continue;
+            }
+            char e = s.charAt(++i);
+            switch (e) {
+                case 'n' -> b.append('\n');
+                case 't' -> b.append('\t');
+                case 'r' -> b.append('\r');
+                case '\\' -> b.append('\\');
+                default -> b.append('\\').append(e);
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,86 @@
+package ekt.sample;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** JSONL files of prompts and samples. */
+public final class SampleRecords {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SampleRecords() {
+    }
+
+    /** Reads prompt records; blank lines are skipped; errors name the file and line. */
+    public static List<SamplePrompt> readPrompts(Path file) {
+        List<SamplePrompt> out = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(file)) {
+            String line;
+            for (int no = 1; (line = r.readLine()) != null; no++) {
+                if (line.isBlank()) continue;
+                try {
+                    JsonNode n = JSON.readTree(line);
+                    if (!n.isObject() || !n.hasNonNull("id")) throw new IllegalArgumentException("needs an \"id\"");
+                    String id = n.get("id").asText();
+                    if (n.hasNonNull("tokens")) {
+                        if (n.has("prompt")) throw new IllegalArgumentException("has both \"prompt\" and \"tokens\"");
+                        out.add(SamplePrompt.ofTokens(id, JSON.convertValue(n.get("tokens"), int[].class)));
+                    } else if (n.hasNonNull("prompt")) {
+                        out.add(SamplePrompt.ofText(id, n.get("prompt").asText()));
+                    } else {
+                        throw new IllegalArgumentException("needs \"prompt\" (text) or \"tokens\" (ids)");
+                    }
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new IllegalArgumentException(file + ":" + no + ": bad prompt record: " + e.getMessage(), e);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return out;
+    }
+
+    /**
+     * For resuming: keeps only the prompts of an existing sample file that have all {@code n}
+     * samples (an interrupted run may leave a partial prompt or a torn last line), rewriting the
+     * file atomically; returns their ids.
+     */
+    public static Set<String> keepComplete(Path file, int n) {
+        if (!Files.exists(file)) return Set.of();
+        Map<String, List<String>> lines = new LinkedHashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(file)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) continue;
+                String id;
+                try {
+                    id = JSON.readTree(line).get("id").asText();
+                } catch (IOException | RuntimeException e) {
+                    break;  // torn last line
+                }
+                lines.computeIfAbsent(id, k -> new ArrayList<>()).add(line);
+            }
+            lines.values().removeIf(l -> l.size() != n);
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
+                for (List<String> l : lines.values()) for (String x : l) w.write(x + "\n");
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resume from " + file, e);
+        }
+        return lines.keySet();
+    }
+}

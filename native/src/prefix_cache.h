@@ -1,0 +1,80 @@
+// Keys/values of a sampling batch, with each prompt's stored once for all its samples.
+//
+// Group slot g holds the keys/values of one prompt (its "prefix", L_g tokens at slots
+// [0, L_g), position = slot). Row slot r holds the keys/values of the tokens one sample has
+// generated (slot j = position L_g + j). Live groups occupy slots [0, G), live rows [0, R): the
+// generator moves the last one into a freed slot, so every step works on plain narrowed views.
+//
+// Attention of a decode step is split in two exact softmax parts merged by their log-sum-exp:
+// the prompt part runs per group as one matrix product over all of the group's rows (the
+// prompt's keys are read once per group, not once per sample, which is where sharing a prompt
+// among 100 samples pays off), the generated part per row over the row's own keys.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "model.h"
+
+namespace ekt {
+
+struct CacheShape {
+  int64_t groups = 0;          // group slots
+  int64_t prompt_tokens = 0;   // prefix slots per group
+  int64_t rows = 0;            // row slots
+  int64_t decode_tokens = 0;   // generated-token slots per row
+};
+
+class PrefixCache final : public AttentionBackend {
+ public:
+  PrefixCache(const ModelConfig& config, const CacheShape& shape, const torch::TensorOptions& options);
+
+  const CacheShape& shape() const { return shape_; }
+  // Bytes of keys/values per token (all layers, keys and values).
+  static int64_t bytes_per_token(const ModelConfig& config, const torch::TensorOptions& options);
+
+  // Copies row `row` of a left-padded prefill cache (its last `length` slots) into group `group`.
+  void store_prompt(int64_t group, const KvCache& prefill, int64_t row, int64_t length);
+  void move_group(int64_t from, int64_t to, int64_t length);
+  void move_row(int64_t from, int64_t to, int64_t decoded);
+  // Reallocates the prefix slots for longer prompts, keeping the first `live_groups` groups.
+  void grow_prompt_tokens(int64_t prompt_tokens, int64_t live_groups, const std::vector<int64_t>& group_length);
+
+  // The next decode step: row r belongs to group row_group[r] and has row_decoded[r] generated
+  // tokens in its slots already; group g has group_length[g] prompt tokens.
+  void prepare(const std::vector<int64_t>& row_group, const std::vector<int64_t>& row_decoded,
+               const std::vector<int64_t>& group_length);
+  const torch::Tensor& positions() const { return positions_; }  // (R, 1)
+
+  // Uses the per-row gathered fallback in attend() too (tests compare both paths).
+  void set_gather(bool gather) { gather_ = gather; }
+
+  torch::Tensor attend(size_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                       int64_t window, double divide_by) override;
+  std::pair<torch::Tensor, torch::Tensor> keys_values(size_t layer, const torch::Tensor& k, const torch::Tensor& v) override;
+  const torch::Tensor& allowed(int64_t window) override;
+
+ private:
+  void write(size_t layer, const torch::Tensor& k, const torch::Tensor& v);
+  const torch::Tensor& prefix_blocked(int64_t window);  // (G, 1, 1, M, Sp) bool
+  const torch::Tensor& decode_blocked(int64_t window);  // (R, 1, 1, Sd) bool
+
+  CacheShape shape_;
+  torch::TensorOptions options_;
+  std::vector<torch::Tensor> prefix_k_, prefix_v_;  // per layer (groups, Hkv, prompt_tokens, D)
+  std::vector<torch::Tensor> row_k_, row_v_;        // per layer (rows, Hkv, decode_tokens, D)
+  bool gather_ = false;
+
+  // Step layout (prepare): R rows, G groups, at most M rows per group; prefix keys [0, Sp),
+  // generated keys [0, Sd). The grouped layout puts row r at slot row_slot[r] = g * M + rank.
+  int64_t rows_ = 0, groups_ = 0, per_group_ = 0, prefix_len_ = 0, decode_len_ = 0;
+  torch::Tensor positions_;    // (R, 1) int64
+  torch::Tensor row_index_;    // (R,) 0..R-1
+  torch::Tensor write_slot_;   // (R,) slot of the new token = generated tokens so far
+  torch::Tensor row_slot_;     // (R,) slot in the grouped layout
+  torch::Tensor row_group_;    // (R,)
+  torch::Tensor slot_pos_, slot_len_;  // (G*M, 1): query position and prompt length per grouped slot
+  std::map<int64_t, torch::Tensor> prefix_blocked_, decode_blocked_, allowed_;
+};
+
+}  // namespace ekt

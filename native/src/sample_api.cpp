@@ -1,0 +1,193 @@
+// The C API of ekt/sample_api.h: options JSON -> GenerationOptions, flat buffers <-> Generator.
+#include "ekt/sample_api.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "api_guard.h"
+#include "error.h"
+#include "generate.h"
+#include "model_handle.h"
+
+struct ekt_sampler {
+  std::unique_ptr<ekt::Generator> generator;
+  std::string stats;
+  bool failed = false;  // a run threw: the batch state is unknown, so the session is over
+};
+
+namespace ekt {
+namespace {
+
+template <class T>
+T field(const nlohmann::json& j, const char* name, T fallback) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    EKT_FAIL("sampling option '" << name << "' has the wrong type: " << it->dump());
+  }
+}
+
+std::vector<TextStop> parse_stop_strings(const nlohmann::json& j) {
+  std::vector<TextStop> out;
+  if (!j.contains("stop_strings")) return out;
+  EKT_CHECK(j["stop_strings"].is_array(), "sampling option 'stop_strings' must be an array");
+  for (const auto& s : j["stop_strings"]) {
+    if (s.is_string()) {
+      out.push_back({s.get<std::string>(), ""});
+    } else {
+      EKT_CHECK(s.is_object() && s.contains("start") && s["start"].is_string(),
+                "a stop string must be \"text\" or {\"start\": \"...\", \"end\": \"...\"}, got " << s.dump());
+      out.push_back({s["start"].get<std::string>(), field<std::string>(s, "end", "")});
+    }
+  }
+  return out;
+}
+
+GenerationOptions parse_options(const char* text, const ModelConfig& config) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text && *text ? text : "{}");
+  } catch (const nlohmann::json::exception& e) {
+    EKT_FAIL("sampling options: invalid JSON (" << e.what() << ")");
+  }
+  EKT_CHECK(j.is_object(), "sampling options must be a JSON object");
+  static const char* known[] = {"n", "temperature", "top_k", "top_p", "max_new_tokens", "seed", "eos_token_id",
+                                "stop_tokens", "stop_strings", "share_prompt", "max_batch", "memory_budget_mb", "attention"};
+  for (const auto& item : j.items())
+    EKT_CHECK(std::any_of(std::begin(known), std::end(known), [&](const char* k) { return item.key() == k; }),
+              "unknown sampling option '" << item.key() << "'");
+  GenerationOptions o;
+  o.samples = field<int64_t>(j, "n", 1);
+  o.sampling.temperature = field<double>(j, "temperature", 1.0);
+  o.sampling.top_k = field<int64_t>(j, "top_k", 0);
+  o.sampling.top_p = field<double>(j, "top_p", 1.0);
+  o.max_new_tokens = field<int64_t>(j, "max_new_tokens", 128);
+  o.seed = field<uint64_t>(j, "seed", 0);
+  o.stops.eos = field<int64_t>(j, "eos_token_id", config.eos_token_id);
+  o.stops.token_sequences = field<std::vector<std::vector<int64_t>>>(j, "stop_tokens", {});
+  o.stops.texts = parse_stop_strings(j);
+  o.share_prompt = field<bool>(j, "share_prompt", true);
+  o.max_rows = field<int64_t>(j, "max_batch", 256);
+  o.memory_bytes = field<int64_t>(j, "memory_budget_mb", 0) * (int64_t{1} << 20);
+  const std::string attention = field<std::string>(j, "attention", "shared");
+  EKT_CHECK(attention == "shared" || attention == "gather", "sampling option 'attention' must be \"shared\" or \"gather\", got '" << attention << "'");
+  o.gather_attention = attention == "gather";
+  return o;
+}
+
+ekt::Generator& live(ekt_sampler* s) {
+  EKT_CHECK(s != nullptr, "sampler is null");
+  EKT_CHECK(!s->failed, "sampler stopped after an earlier error; create a new one");
+  return *s->generator;
+}
+
+}  // namespace
+}  // namespace ekt
+
+using ekt::guarded;
+
+extern "C" {
+
+ekt_sampler* ekt_sampler_create(ekt_model* model, const char* options_json) {
+  ekt_sampler* out = nullptr;
+  guarded([&] {
+    EKT_CHECK(model != nullptr, "sampler: model is null");
+    auto s = std::make_unique<ekt_sampler>();
+    s->generator = std::make_unique<ekt::Generator>(*model->loaded.model,
+                                                    ekt::parse_options(options_json, model->loaded.model->config()));
+    out = s.release();
+  });
+  return out;
+}
+
+void ekt_sampler_free(ekt_sampler* sampler) { delete sampler; }
+
+int ekt_sampler_set_vocab(ekt_sampler* s, const uint8_t* bytes, const int64_t* offsets, int64_t vocab) {
+  return guarded([&] {
+    ekt::Generator& g = ekt::live(s);
+    EKT_CHECK(offsets != nullptr && vocab > 0 && (bytes != nullptr || offsets[vocab] == 0), "set_vocab: null argument");
+    auto table = std::make_shared<std::vector<std::string>>();
+    for (int64_t t = 0; t < vocab; ++t) {
+      EKT_CHECK(offsets[t] >= 0 && offsets[t] <= offsets[t + 1], "set_vocab: offsets must be non-decreasing from 0");
+      table->emplace_back(reinterpret_cast<const char*>(bytes) + offsets[t], static_cast<size_t>(offsets[t + 1] - offsets[t]));
+    }
+    g.set_vocab(std::move(table));
+  });
+}
+
+int ekt_sampler_add(ekt_sampler* s, const int64_t* ids, const int64_t* lengths, const int64_t* keys, int64_t count) {
+  return guarded([&] {
+    ekt::Generator& g = ekt::live(s);
+    EKT_CHECK(ids != nullptr && lengths != nullptr && keys != nullptr && count >= 0, "add: null argument");
+    const int64_t* p = ids;
+    for (int64_t i = 0; i < count; ++i) {
+      EKT_CHECK(lengths[i] >= 0, "add: prompt length " << lengths[i] << " is negative");
+      g.add_prompt(static_cast<uint64_t>(keys[i]), std::vector<int64_t>(p, p + lengths[i]));
+      p += lengths[i];
+    }
+  });
+}
+
+int ekt_sampler_run(ekt_sampler* s, int64_t max_steps) {
+  bool more = false;
+  const int status = guarded([&] {
+    ekt::Generator& g = ekt::live(s);
+    c10::InferenceMode inference;
+    try {
+      more = g.run(max_steps);
+    } catch (...) {
+      s->failed = true;
+      throw;
+    }
+  });
+  return status != 0 ? -1 : (more ? 1 : 0);
+}
+
+int ekt_sampler_ready(ekt_sampler* s, int64_t* samples, int64_t* tokens) {
+  return guarded([&] {
+    ekt::Generator& g = ekt::live(s);
+    EKT_CHECK(samples != nullptr && tokens != nullptr, "ready: null argument");
+    *samples = static_cast<int64_t>(g.finished().size());
+    *tokens = 0;
+    for (const auto& f : g.finished()) *tokens += static_cast<int64_t>(f.tokens.size());
+  });
+}
+
+int ekt_sampler_take(ekt_sampler* s, int64_t samples, int64_t* prompt, int64_t* sample, int32_t* finish, int64_t* length,
+                     int64_t* text_bytes, double* seconds, int64_t* tokens, float* logprobs, int64_t tokens_cap) {
+  return guarded([&] {
+    ekt::Generator& g = ekt::live(s);
+    EKT_CHECK(prompt && sample && finish && length && text_bytes && seconds && tokens && logprobs, "take: null argument");
+    auto& ready = g.finished();
+    EKT_CHECK(samples >= 0 && samples <= static_cast<int64_t>(ready.size()),
+              "take: asked for " << samples << " samples, " << ready.size() << " are ready");
+    int64_t needed = 0;
+    for (int64_t i = 0; i < samples; ++i) needed += static_cast<int64_t>(ready[i].tokens.size());
+    EKT_CHECK(needed <= tokens_cap, "take: token buffers hold " << tokens_cap << ", the samples have " << needed);
+    for (int64_t i = 0; i < samples; ++i) {
+      const ekt::FinishedSample& f = ready.front();
+      prompt[i] = f.prompt;
+      sample[i] = f.sample;
+      finish[i] = static_cast<int32_t>(f.finish);
+      length[i] = static_cast<int64_t>(f.tokens.size());
+      text_bytes[i] = f.text_bytes;
+      seconds[i] = f.seconds;
+      tokens = std::copy(f.tokens.begin(), f.tokens.end(), tokens);
+      logprobs = std::copy(f.logprobs.begin(), f.logprobs.end(), logprobs);
+      ready.pop_front();
+    }
+  });
+}
+
+const char* ekt_sampler_stats(ekt_sampler* s) {
+  if (s == nullptr) return "{}";
+  s->stats = s->generator->stats().dump();
+  return s->stats.c_str();
+}
+
+}  // extern "C"

@@ -1,0 +1,270 @@
+// The sampling engine's parts: Philox against published answers, the filters against hand
+// computation, stop rules, and the generator against the model's own uncached forward.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "error.h"
+#include "generate.h"
+#include "sampler.h"
+#include "stop_rules.h"
+
+namespace {
+
+using ekt::Finish;
+
+// Known-answer vectors of Philox4x64-10: the first is Random123's kat_vectors entry; all four
+// were produced with numpy.random.Philox (an independent implementation).
+TEST(Philox, MatchesKnownAnswers) {
+  using Block = std::array<uint64_t, 4>;
+  EXPECT_EQ(ekt::philox4x64({0, 0, 0, 0}, {0, 0}),
+            (Block{0x16554d9eca36314cULL, 0xdb20fe9d672d0fdcULL, 0xd7e772cee186176bULL, 0x7e68b68aec7ba23bULL}));
+  const uint64_t ones = ~0ULL;
+  EXPECT_EQ(ekt::philox4x64({ones, ones, ones, ones}, {ones, ones}),
+            (Block{0x87b092c3013fe90bULL, 0x438c3c67be8d0224ULL, 0x9cc7d7c69cd777b6ULL, 0xa09caebf594f0ba0ULL}));
+  EXPECT_EQ(ekt::philox4x64({0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL, 0xa4093822299f31d0ULL, 0x082efa98ec4e6c89ULL},
+                            {0x452821e638d01377ULL, 0xbe5466cf34e90c6cULL}),
+            (Block{0xa528f45403e61d95ULL, 0x38c72dbd566e9788ULL, 0xa5a1610e72fd18b5ULL, 0x57bd43b5e52b7fe6ULL}));
+  EXPECT_EQ(ekt::philox4x64({5, 7, 0, 0}, {42, 0x9e3779b97f4a7c15ULL}),
+            (Block{0xff6b3f9c678b1a98ULL, 0x3c1d82b32e171354ULL, 0x6dead83e2ca9a24fULL, 0x3942b7a4ba7ef210ULL}));
+  // The uniform is the top 53 bits of the first word of block (step, sample, 0, 0) under (seed, key).
+  EXPECT_DOUBLE_EQ(ekt::sample_uniform(42, 0x9e3779b97f4a7c15ULL, 7, 5),
+                   static_cast<double>(0xff6b3f9c678b1a98ULL >> 11) / 9007199254740992.0);
+}
+
+int64_t draw_one(std::vector<float> logits, double u, ekt::SamplingParams p) {
+  torch::Tensor l = torch::tensor(logits).unsqueeze(0);
+  return ekt::draw_tokens(l, torch::tensor({u}, torch::kFloat64), p).tokens[0].item<int64_t>();
+}
+
+// Probabilities chosen so every boundary is exact in hand computation: logits = log(p).
+TEST(Sampler, InverseCdfOverFilteredCandidates) {
+  const std::vector<float> logits = {std::log(0.2f), std::log(0.5f), std::log(0.1f), std::log(0.2f)};
+  ekt::SamplingParams all;
+  // Vocabulary order, cumulative 0.2 0.7 0.8 1.0.
+  EXPECT_EQ(draw_one(logits, 0.1, all), 0);
+  EXPECT_EQ(draw_one(logits, 0.65, all), 1);
+  EXPECT_EQ(draw_one(logits, 0.75, all), 2);
+  EXPECT_EQ(draw_one(logits, 0.999, all), 3);
+  // top_k = 2: candidates {1: 0.5, 0 or 3: 0.2} -> 5/7, 2/7.
+  ekt::SamplingParams top2{1.0, 2, 1.0};
+  EXPECT_EQ(draw_one(logits, 0.70, top2), 1);
+  EXPECT_NE(draw_one(logits, 0.72, top2), 1);
+  EXPECT_NE(draw_one(logits, 0.72, top2), 2);
+  // top_p = 0.6: mass before token 1 is 0, before the next (0.2) is 0.5 < 0.6: kept; then 0.7 >= 0.6.
+  ekt::SamplingParams nucleus{1.0, 0, 0.6};
+  EXPECT_EQ(draw_one(logits, 0.71, nucleus), 1);  // 0.5 / 0.7 = 0.714...
+  EXPECT_NE(draw_one(logits, 0.72, nucleus), 2);
+  // Temperature 0.5 squares and renormalises: 0.04 0.25 0.01 0.04 over 0.34.
+  ekt::SamplingParams cold{0.5, 0, 1.0};
+  EXPECT_EQ(draw_one(logits, 0.04 / 0.34 - 1e-6, cold), 0);
+  EXPECT_EQ(draw_one(logits, 0.04 / 0.34 + 1e-6, cold), 1);
+  EXPECT_EQ(draw_one(logits, 0.30 / 0.34 - 1e-6, cold), 2);
+  EXPECT_EQ(draw_one(logits, 0.30 / 0.34 + 1e-6, cold), 3);
+  // Greedy: argmax, lowest id on ties.
+  EXPECT_EQ(draw_one(logits, 0.9, {0.0, 0, 1.0}), 1);
+  EXPECT_EQ(draw_one({1.f, 3.f, 3.f}, 0.9, {0.0, 0, 1.0}), 1);
+  // The log-probability is of the raw distribution whatever the filters.
+  torch::Tensor l = torch::tensor(logits).unsqueeze(0);
+  ekt::Draw d = ekt::draw_tokens(l, torch::tensor({0.1}, torch::kFloat64), top2);
+  EXPECT_NEAR(d.logprobs[0].item<float>(), std::log(0.5f), 1e-6);
+}
+
+std::vector<std::string> letters_vocab() {
+  // Token t is the t-th letter; 26 = "\n", 27 = "answer", 28 = "an", 29 = "swer\n\n".
+  std::vector<std::string> v;
+  for (char c = 'a'; c <= 'z'; ++c) v.emplace_back(1, c);
+  v.insert(v.end(), {"\n", "answer", "an", "swer\n\n"});
+  return v;
+}
+
+struct Pushed {
+  size_t tokens;  // consumed when the matcher fired (0: never)
+  Finish finish;
+  int64_t text_bytes;
+};
+
+Pushed push_all(const ekt::StopRules& rules, const std::vector<int64_t>& tokens) {
+  ekt::StopMatcher m(rules);
+  std::vector<int64_t> so_far;
+  for (int64_t t : tokens) {
+    so_far.push_back(t);
+    if (m.push(so_far)) return {so_far.size(), m.finish(), m.text_bytes()};
+  }
+  return {0, m.finish(), m.text_bytes()};
+}
+
+TEST(StopRules, TextRulesCutRightAfterTheMatchAcrossTokenBoundaries) {
+  ekt::StopRules rules;
+  rules.vocab = std::make_shared<std::vector<std::string>>(letters_vocab());
+  rules.texts = {{"\nanswer", "\n"}};
+  // "x\n" "an" "swer\n\n": start spans three tokens, end inside the last one; text keeps "x\nanswer\n".
+  Pushed p = push_all(rules, {23, 26, 28, 29, 0});
+  EXPECT_EQ(p.tokens, 4u);
+  EXPECT_EQ(p.finish, Finish::stop);
+  EXPECT_EQ(p.text_bytes, 9);
+  // An "answer" not at a line start does not count; the later one does.
+  p = push_all(rules, {27, 0, 26, 27, 1, 26, 2});
+  EXPECT_EQ(p.tokens, 6u);
+  EXPECT_EQ(p.text_bytes, 16);  // "answera\nanswerb\n"
+  // Plain stop string: stop right after it.
+  rules.texts = {{"ab", ""}};
+  p = push_all(rules, {2, 0, 1, 2});
+  EXPECT_EQ(p.tokens, 3u);
+  EXPECT_EQ(p.text_bytes, 3);
+  // No match: runs on, text is everything.
+  p = push_all(rules, {1, 1, 0});
+  EXPECT_EQ(p.tokens, 0u);
+  EXPECT_EQ(p.finish, Finish::length);
+  EXPECT_EQ(p.text_bytes, 3);
+}
+
+TEST(StopRules, TokenSequencesAndEos) {
+  ekt::StopRules rules;
+  rules.eos = 5;
+  rules.token_sequences = {{1, 2, 3}, {7}};
+  EXPECT_EQ(push_all(rules, {1, 2, 1, 2, 3, 4}).tokens, 5u);
+  EXPECT_EQ(push_all(rules, {0, 7}).tokens, 2u);
+  Pushed eos = push_all(rules, {0, 1, 5, 7});
+  EXPECT_EQ(eos.tokens, 3u);
+  EXPECT_EQ(eos.finish, Finish::eos);
+  EXPECT_EQ(eos.text_bytes, -1);  // no vocabulary table
+  rules.vocab = std::make_shared<std::vector<std::string>>(letters_vocab());
+  EXPECT_EQ(push_all(rules, {0, 1, 5, 7}).text_bytes, 2);  // the EOS token adds no text
+}
+
+// ------------------------------------------------------------------ generator
+
+std::unique_ptr<ekt::CausalLM> random_model(const std::string& type, uint64_t seed) {
+  nlohmann::json j;
+  if (type == "gpt2") {
+    j = {{"model_type", "gpt2"}, {"vocab_size", 61}, {"n_positions", 96}, {"n_embd", 32}, {"n_layer", 2}, {"n_head", 4}};
+  } else {
+    j = {{"model_type", "gpt_neo"}, {"vocab_size", 61}, {"max_position_embeddings", 96}, {"hidden_size", 32},
+         {"num_layers", 3}, {"num_heads", 4}, {"window_size", 5},
+         {"attention_types", nlohmann::json::parse(R"([[["global", "local"], 1], [["local"], 1]])")}};
+  }
+  j["eos_token_id"] = 60;
+  ekt::ModelConfig config = ekt::ModelConfig::parse(j, "test config");
+  const ekt::Architecture& arch = ekt::architecture_for(config);
+  torch::manual_seed(seed);
+  ekt::WeightSource weights;
+  for (const ekt::ParamSpec& spec : arch.specs(config))
+    weights[spec.name] = spec.shape.size() == 1 ? 1.0 + 0.3 * torch::randn(spec.shape) : 0.3 * torch::randn(spec.shape);
+  return arch.create(config, weights);
+}
+
+std::vector<std::vector<int64_t>> test_prompts() { return {{3, 1, 4, 1, 5, 9, 2, 6}, {7}, {2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5, 9}}; }
+
+// (prompt, sample) -> sample, for comparing runs.
+std::map<std::pair<int64_t, int64_t>, ekt::FinishedSample> generate(ekt::CausalLM& model, ekt::GenerationOptions o) {
+  c10::InferenceMode inference;
+  ekt::Generator g(model, o);
+  uint64_t key = 11;
+  for (const auto& p : test_prompts()) g.add_prompt(key++, p);
+  while (g.run(3)) {
+  }
+  std::map<std::pair<int64_t, int64_t>, ekt::FinishedSample> out;
+  for (auto& f : g.finished()) out[{f.prompt, f.sample}] = f;
+  return out;
+}
+
+// Greedy continuation by re-running the whole sequence every step (no cache).
+std::vector<int64_t> greedy_uncached(ekt::CausalLM& model, std::vector<int64_t> ids, int64_t steps) {
+  c10::InferenceMode inference;
+  std::vector<int64_t> out;
+  for (int64_t s = 0; s < steps; ++s) {
+    torch::Tensor t = torch::tensor(ids, torch::kInt64).unsqueeze(0);
+    torch::Tensor valid = torch::ones_like(t, torch::kBool);
+    const int64_t next = model.forward(t, valid, nullptr, true).argmax(1).item<int64_t>();
+    out.push_back(next);
+    ids.push_back(next);
+  }
+  return out;
+}
+
+class GeneratorTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(GeneratorTest, GreedyWithSharedCacheEqualsUncachedGreedy) {
+  auto model = random_model(GetParam(), 1);
+  ekt::GenerationOptions o;
+  o.sampling.temperature = 0;
+  o.samples = 2;
+  o.max_new_tokens = 20;  // past GPT-Neo's window of 5
+  o.stops.eos = -1;
+  o.max_rows = 4;  // fewer rows than samples: rows are refilled mid-run
+  auto got = generate(*model, o);
+  ASSERT_EQ(got.size(), 6u);
+  for (int64_t p = 0; p < 3; ++p) {
+    const auto expected = greedy_uncached(*model, test_prompts()[p], 20);
+    for (int64_t s = 0; s < 2; ++s) {
+      const ekt::FinishedSample& sample = got.at({p, s});
+      EXPECT_EQ(sample.tokens, expected) << "prompt " << p << " sample " << s;
+      EXPECT_EQ(sample.finish, Finish::length);
+    }
+  }
+}
+
+TEST_P(GeneratorTest, SharedNaiveAndGatheredAttentionDrawTheSameSamples) {
+  auto model = random_model(GetParam(), 2);
+  ekt::GenerationOptions o;
+  o.samples = 3;
+  o.max_new_tokens = 16;
+  o.seed = 5;
+  o.max_rows = 5;
+  auto shared = generate(*model, o);
+  o.share_prompt = false;
+  auto naive = generate(*model, o);
+  o.share_prompt = true;
+  o.gather_attention = true;
+  auto gathered = generate(*model, o);
+  ASSERT_EQ(shared.size(), 9u);
+  for (const auto& [key, s] : shared) {
+    for (const auto* other : {&naive, &gathered}) {
+      const ekt::FinishedSample& t = other->at(key);
+      ASSERT_EQ(s.tokens, t.tokens);
+      for (size_t i = 0; i < s.logprobs.size(); ++i) EXPECT_NEAR(s.logprobs[i], t.logprobs[i], 1e-4);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, GeneratorTest, testing::Values("gpt2", "gpt_neo"));
+
+TEST(Generator, MemoryBudgetShrinksTheBatchOrFailsClearly) {
+  auto model = random_model("gpt2", 3);
+  ekt::GenerationOptions o;
+  o.max_rows = 100000;
+  o.memory_bytes = 64 << 20;
+  ekt::Generator g(*model, o);
+  g.add_prompt(1, {1, 2, 3});
+  {
+    c10::InferenceMode inference;
+    g.run(1);
+  }
+  EXPECT_LT(g.stats()["rows"].get<int64_t>(), 100000);
+  EXPECT_LE(g.stats()["memory_planned_bytes"].get<int64_t>(), 64 << 20);
+
+  o.memory_bytes = 1000;
+  ekt::Generator tiny(*model, o);
+  tiny.add_prompt(1, {1, 2, 3});
+  try {
+    c10::InferenceMode inference;
+    tiny.run(1);
+    FAIL() << "expected a memory budget error";
+  } catch (const ekt::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("memory budget"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Generator, RejectsBadRequests) {
+  auto model = random_model("gpt2", 3);
+  ekt::GenerationOptions o;
+  ekt::Generator g(*model, o);
+  EXPECT_THROW(g.add_prompt(1, {}), ekt::Error);
+  EXPECT_THROW(g.add_prompt(1, {61}), ekt::Error);
+  EXPECT_THROW(g.add_prompt(1, std::vector<int64_t>(96, 1)), ekt::Error);
+  o.sampling.top_p = 0;
+  EXPECT_THROW((ekt::Generator{*model, o}), ekt::Error);
+}
+
+}  // namespace
