@@ -117,10 +117,9 @@ ShardResult run_shard(const ShardContext& s, const Prepared& b, const std::vecto
   return r;
 }
 
-// Threads resolved to a positive count, shared by the data-parallel shards and the optimizer.
+// The optimizer's update is elementwise and memory-bound: it uses the core's intra-op threads.
 TrainerOptions resolved(TrainerOptions o) {
-  if (o.threads == 0) o.threads = at::get_num_threads();
-  o.adamw.threads = o.threads;
+  o.adamw.threads = at::get_num_threads();
   return o;
 }
 
@@ -193,7 +192,7 @@ StepMetrics Trainer::run(const TrainBatch& batch, bool backward) {
   for (int64_t r0 = 0; r0 < rows_total; r0 += micro) {
     const int64_t rows = std::min(micro, rows_total - r0);
     // Rows are dealt round-robin, so with longest-first batches every worker gets similar lengths.
-    const int workers = static_cast<int>(std::min<int64_t>(options_.threads, rows));
+    const int workers = static_cast<int>(std::min<int64_t>(options_.workers, rows));
     std::vector<std::vector<int64_t>> shard_rows(static_cast<size_t>(workers));
     for (int64_t i = 0; i < rows; ++i) shard_rows[static_cast<size_t>(i % workers)].push_back(r0 + i);
     std::vector<ShardResult> results(static_cast<size_t>(workers));

@@ -168,7 +168,7 @@ TEST(Trainer, NonFiniteLossLeavesTheWeightsUntouched) {
 
 TEST(Trainer, SaveRestoreContinuesBitExactly) {
   const std::string dir = testing::TempDir() + "/ekt_train_" + std::to_string(::getpid()) + "/step-2";
-  ekt::TrainerOptions options = ekt::TrainerOptions::parse({{"lr", 1e-2}, {"warmup_steps", 1}, {"total_steps", 5}, {"micro_batch", 2}});
+  ekt::TrainerOptions options = ekt::TrainerOptions::parse({{"lr", 1e-2}, {"warmup_steps", 1}, {"total_steps", 5}, {"micro_batch", 2}, {"workers", 2}});
   auto a = tiny_model(2);
   std::vector<double> straight;
   {

@@ -41,6 +41,9 @@ public class TrainBenchmark {
     public int batch;
     @Param({"128"})
     public int seq;
+    /** 1: one thread of work on the core's intra-op threads; 2: two data-parallel single-threaded workers. */
+    @Param({"1", "2"})
+    public int workers;
 
     private Model model;
     private Trainer trainer;
@@ -55,7 +58,7 @@ public class TrainBenchmark {
         List<TrainingExample> examples = new ArrayList<>();
         for (int i = 0; i < batch; i++) examples.add(new TrainingExample("b" + i, new int[0], r.ints(seq, 0, 8191).toArray()));
         TrainConfig config = TrainConfig.builder().maxLength(seq).batchSize(batch).accum(1).epochs(1_000_000).lr(1e-5)
-                .warmupSteps(0).schedule(TrainConfig.Schedule.CONSTANT).mask(TrainConfig.Mask.NO_PADDING).build();
+                .warmupSteps(0).schedule(TrainConfig.Schedule.CONSTANT).mask(TrainConfig.Mask.NO_PADDING).workers(workers).build();
         trainer = new Trainer(model, null, config, examples);
         int[] all = new int[batch];
         for (int i = 0; i < batch; i++) all[i] = i;
