@@ -201,6 +201,17 @@ class TrainerTest {
     }
 
     @Test
+    void keepsOnlyTheNewestCheckpoints(@TempDir Path dir) throws IOException {
+        Path ckpt = tinyModel(dir, "gpt2");
+        try (Model m = Model.load(ckpt); Trainer t = new Trainer(m, null, small().epochs(2).saveEvery(1).keepCheckpoints(2).build(), examples(8, 11))) {
+            assertEquals(dir.resolve("run/step-4"), t.fit(dir.resolve("run"), new TrainListener() { }));
+        }
+        try (var s = Files.list(dir.resolve("run"))) {
+            assertEquals(List.of("step-3", "step-4"), s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
     void trainedWeightsAreWhatTheModelHandleServesAndSaves(@TempDir Path dir) {
         Path ckpt = tinyModel(dir, "gpt2");
         long[] ids = {1, 2, 3, 4};
