@@ -39,6 +39,7 @@ class AttentionContext {
  public:
   AttentionContext(const ModelConfig& config, const torch::Tensor& valid, KvCache* cache);
   const torch::Tensor& positions() const { return positions_; }  // (B, T) int64
+  const torch::Tensor& valid() const { return valid_; }          // (B, T) bool: real tokens
   // (B, 1, T, S) bool: causal by position, padding excluded, limited to `window` if > 0.
   const torch::Tensor& allowed(int64_t window) const;
   // The keys/values of `layer` that the new queries attend over: the fresh (B, H, T, D) ones
@@ -48,7 +49,7 @@ class AttentionContext {
   void commit();
 
  private:
-  torch::Tensor positions_;
+  torch::Tensor positions_, valid_;
   std::map<int64_t, torch::Tensor> allowed_;
   KvCache* cache_;
   int64_t start_ = 0, steps_ = 0;

@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         description = "Explicit knowledge transfer for code generation: sample, execute, select, train, evaluate.",
         subcommands = {
                 ModelCommand.class,
+                ExecCommand.class,
+                TokenizeCommand.class,
                 TrainCommand.class,
         })
 public final class Main {
