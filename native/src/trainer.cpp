@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu_cache.h"
 #include "error.h"
 #include "loss.h"
 #include "workers.h"
@@ -147,6 +148,7 @@ Trainer::~Trainer() {
     p.tensor.mutable_grad() = torch::Tensor();
     p.tensor.requires_grad_(false);
   }
+  CpuBufferCache::release();
 }
 
 const Param* Trainer::param(const std::string& name) const {
@@ -168,6 +170,7 @@ nlohmann::json Trainer::describe() const {
 
 StepMetrics Trainer::run(const TrainBatch& batch, bool backward) {
   const auto start = std::chrono::steady_clock::now();
+  CpuBufferCache buffers;  // every step allocates the same large buffers: keep them mapped
   check_batch(batch, student_.config().vocab_size);
   StepMetrics m;
   m.loss_tokens = batch.weights.sum(torch::kFloat64).item<double>();

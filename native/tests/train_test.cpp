@@ -1,12 +1,14 @@
 // Native pieces of the trainer against independent formulations: the HF schedule values the
 // paper's logs show, AdamW against a scalar float64 transcription of transformers.AdamW, the
 // hand-derived loss gradients against torch autograd, and checkpoint round trips.
+#include <c10/core/CPUAllocator.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 
+#include "cpu_cache.h"
 #include "ekt/init_api.h"
 #include "error.h"
 #include "loss.h"
@@ -112,6 +114,29 @@ TEST(Loss, DistillationKlMatchesKlDivLossAndAutograd) {
   (ref * 0.5).backward();
   EXPECT_NEAR(sum, ref.item<double>(), 1e-5);
   EXPECT_TRUE(torch::allclose(grad, student.grad(), 1e-5, 1e-7));
+}
+
+TEST(CpuBufferCache, ReusesFreedLargeBlocksInsideTheScope) {
+  ekt::CpuBufferCache::release();
+  void* first = nullptr;
+  {
+    ekt::CpuBufferCache scope;
+    {
+      torch::Tensor a = torch::empty({600 * 1024});  // 2.4 MB
+      first = a.data_ptr();
+    }
+    EXPECT_GT(ekt::CpuBufferCache::idle_bytes(), 0u);
+    torch::Tensor b = torch::empty({610 * 1024});  // same size class: the same block
+    EXPECT_EQ(b.data_ptr(), first);
+    torch::Tensor small = torch::ones({10});
+    EXPECT_EQ(small.sum().item<float>(), 10.0f);
+    void* raw = c10::GetCPUAllocator()->raw_allocate(3 << 20);
+    c10::GetCPUAllocator()->raw_deallocate(raw);
+  }
+  torch::Tensor outside = torch::zeros({4});  // the previous allocator again
+  EXPECT_EQ(outside.sum().item<float>(), 0.0f);
+  ekt::CpuBufferCache::release();
+  EXPECT_EQ(ekt::CpuBufferCache::idle_bytes(), 0u);
 }
 
 std::unique_ptr<ekt_model> tiny_model(uint64_t seed) {
