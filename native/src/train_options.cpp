@@ -35,14 +35,14 @@ TrainerOptions TrainerOptions::parse(const nlohmann::json& j) {
   o.micro_batch = field<int64_t>(j, "micro_batch", 0);
   o.kd_weight = field(j, "kd_weight", o.kd_weight);
   o.kd_temperature = field(j, "kd_temperature", o.kd_temperature);
-  o.workers = field(j, "workers", 1);
+  o.workers = field(j, "workers", 0);
   EKT_CHECK(o.schedule.base_lr >= 0 && std::isfinite(o.schedule.base_lr), "lr must be a non-negative number, got " << o.schedule.base_lr);
   EKT_CHECK(o.schedule.warmup_steps >= 0, "warmup_steps must be non-negative");
   EKT_CHECK(o.schedule.kind == LrSchedule::Kind::kConstant || o.schedule.total_steps > 0,
             "a " << LrSchedule::kind_name(o.schedule.kind) << " schedule needs total_steps > 0");
   EKT_CHECK(o.micro_batch >= 0, "micro_batch must be non-negative, got " << o.micro_batch);
   EKT_CHECK(o.kd_temperature > 0, "kd_temperature must be positive, got " << o.kd_temperature);
-  EKT_CHECK(o.workers >= 1, "workers must be at least 1, got " << o.workers);
+  EKT_CHECK(o.workers >= 0, "workers must be non-negative (0 = the core's thread count), got " << o.workers);
   for (const auto& [key, value] : j.items()) {
     static const char* known[] = {"beta1", "beta2", "eps", "weight_decay", "schedule", "lr", "warmup_steps",
                                   "total_steps", "max_grad_norm", "micro_batch", "kd_weight", "kd_temperature",

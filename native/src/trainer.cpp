@@ -118,8 +118,9 @@ ShardResult run_shard(const ShardContext& s, const Prepared& b, const std::vecto
   return r;
 }
 
-// The optimizer's update is elementwise and memory-bound: it uses the core's intra-op threads.
+// Worker and optimizer thread counts default to the core's intra-op thread count.
 TrainerOptions resolved(TrainerOptions o) {
+  if (o.workers == 0) o.workers = at::get_num_threads();
   o.adamw.threads = at::get_num_threads();
   return o;
 }

@@ -49,7 +49,9 @@ public class TrainBenchmark {
     private Trainer trainer;
     private TrainBatch data;
     private double flops, seconds;
-    private long tokens;
+    private long tokens, steps, cpuStart = -1;
+    private final com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     @Setup(Level.Trial)
     public void setup() {
@@ -68,7 +70,9 @@ public class TrainBenchmark {
 
     @Benchmark
     public double step() {
+        if (cpuStart < 0) cpuStart = os.getProcessCpuTime();
         StepMetrics m = trainer.step(data);
+        steps++;
         flops += m.flops();
         seconds += m.seconds();
         tokens += m.computedTokens();
@@ -79,10 +83,14 @@ public class TrainBenchmark {
     public void report() {
         if (seconds == 0) return;
         double gflops = flops / seconds / 1e9;
-        System.out.printf(Locale.ROOT, "%n  [train] %.0f tokens/s, %.1f model GFLOP/s, MFU %.1f%% of %.0f GFLOP/s%n",
-                tokens / seconds, gflops, 100 * gflops / PEAK_GFLOPS, PEAK_GFLOPS);
+        // Process CPU time (all threads) per step: less sensitive than wall time to other jobs on the machine.
+        double cpu = (os.getProcessCpuTime() - cpuStart) / 1e9 / steps;
+        System.out.printf(Locale.ROOT, "%n  [train] %.0f ms/step, %.0f tokens/s, %.1f model GFLOP/s, MFU %.1f%% of %.0f GFLOP/s;"
+                        + " process CPU %.0f ms/step (%.1f GFLOP per CPU-second)%n",
+                1e3 * seconds / steps, tokens / seconds, gflops, 100 * gflops / PEAK_GFLOPS, PEAK_GFLOPS, 1e3 * cpu, flops / steps / cpu / 1e9);
         flops = seconds = 0;
-        tokens = 0;
+        tokens = steps = 0;
+        cpuStart = -1;
     }
 
     @TearDown(Level.Trial)

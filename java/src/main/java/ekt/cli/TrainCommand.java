@@ -52,7 +52,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--kd-weight", defaultValue = "1.0") double kdWeight;
     @Option(names = "--kd-temperature", defaultValue = "1.0") double kdTemperature;
     @Option(names = "--peak-gflops", defaultValue = "375", description = "peak GFLOP/s for the MFU figure") double peakGflops;
-    @Option(names = "--workers", defaultValue = "1", description = "data-parallel threads in the core (see README, Training)") int workers;
+    @Option(names = "--workers", defaultValue = "0", description = "data-parallel threads in the core; 0 = one per core thread") int workers;
     @Option(names = "--codec", description = "text encoding for text records: 'bytes' (UTF-8 bytes as ids)") String codec;
 
     @Override

@@ -21,8 +21,9 @@ import java.util.Map;
  * @param keepCheckpoints keep only the newest that many checkpoints (0 = keep all)
  * @param padId          padding/end-of-text token (-1 = the model's eos_token_id)
  * @param peakGflops     the machine's peak for the MFU figure of the progress line
- * @param workers        data-parallel threads of the core (1 = one thread of work whose kernels use
- *                       the core's intra-op threads); a bit-exact resume needs the same count
+ * @param workers        data-parallel threads of the core; 0 = its intra-op thread count (1 = one
+ *                       thread of work whose kernels use the intra-op threads); a bit-exact resume
+ *                       needs the same count
  */
 public record TrainConfig(double lr, double weightDecay, double beta1, double beta2, double eps, double maxGradNorm,
                           Schedule schedule, int warmupSteps, int epochs, int stopAfter, int batchSize, int accum,
@@ -63,7 +64,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         require(logEvery >= 0 && evalEvery >= 0 && saveEvery >= 0 && keepCheckpoints >= 0, "intervals must be non-negative");
         require(kdWeight >= 0 && kdTemperature > 0, "kd weight must be non-negative and temperature positive");
         require(peakGflops > 0, "peak GFLOP/s must be positive");
-        require(workers > 0, "workers must be positive");
+        require(workers >= 0, "workers must be non-negative (0 = the core's thread count)");
         if (schedule == null || mask == null || overflow == null) throw new IllegalArgumentException("schedule, mask and overflow are required");
     }
 
@@ -131,7 +132,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         private long seed = 42;
         private int bucketWindow = 1, logEvery = 10, evalEvery = 0, saveEvery = 0, keepCheckpoints = 0;
         private double kdWeight = 1.0, kdTemperature = 1.0, peakGflops = 375.0;
-        private int workers = 1;
+        private int workers = 0;
 
         private Builder() {
         }
