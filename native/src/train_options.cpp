@@ -35,18 +35,18 @@ TrainerOptions TrainerOptions::parse(const nlohmann::json& j) {
   o.micro_batch = field<int64_t>(j, "micro_batch", 0);
   o.kd_weight = field(j, "kd_weight", o.kd_weight);
   o.kd_temperature = field(j, "kd_temperature", o.kd_temperature);
-  o.threads = field(j, "threads", 0);
+  o.workers = field(j, "workers", 0);
   EKT_CHECK(o.schedule.base_lr >= 0 && std::isfinite(o.schedule.base_lr), "lr must be a non-negative number, got " << o.schedule.base_lr);
   EKT_CHECK(o.schedule.warmup_steps >= 0, "warmup_steps must be non-negative");
   EKT_CHECK(o.schedule.kind == LrSchedule::Kind::kConstant || o.schedule.total_steps > 0,
             "a " << LrSchedule::kind_name(o.schedule.kind) << " schedule needs total_steps > 0");
   EKT_CHECK(o.micro_batch >= 0, "micro_batch must be non-negative, got " << o.micro_batch);
   EKT_CHECK(o.kd_temperature > 0, "kd_temperature must be positive, got " << o.kd_temperature);
-  EKT_CHECK(o.threads >= 0, "threads must be non-negative (0 = the core's thread count), got " << o.threads);
+  EKT_CHECK(o.workers >= 0, "workers must be non-negative (0 = the core's thread count), got " << o.workers);
   for (const auto& [key, value] : j.items()) {
     static const char* known[] = {"beta1", "beta2", "eps", "weight_decay", "schedule", "lr", "warmup_steps",
                                   "total_steps", "max_grad_norm", "micro_batch", "kd_weight", "kd_temperature",
-                                  "threads"};
+                                  "workers"};
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;
     EKT_CHECK(ok, "unknown trainer option '" << key << "'");
@@ -59,7 +59,7 @@ nlohmann::json TrainerOptions::to_json() const {
           {"warmup_steps", schedule.warmup_steps}, {"total_steps", schedule.total_steps},
           {"beta1", adamw.beta1}, {"beta2", adamw.beta2}, {"eps", adamw.eps}, {"weight_decay", adamw.weight_decay},
           {"max_grad_norm", max_grad_norm}, {"micro_batch", micro_batch},
-          {"kd_weight", kd_weight}, {"kd_temperature", kd_temperature}, {"threads", threads}};
+          {"kd_weight", kd_weight}, {"kd_temperature", kd_temperature}, {"workers", workers}};
 }
 
 }  // namespace ekt

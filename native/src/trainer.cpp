@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu_cache.h"
 #include "error.h"
 #include "loss.h"
 #include "workers.h"
@@ -117,10 +118,10 @@ ShardResult run_shard(const ShardContext& s, const Prepared& b, const std::vecto
   return r;
 }
 
-// Threads resolved to a positive count, shared by the data-parallel shards and the optimizer.
+// Worker and optimizer thread counts default to the core's intra-op thread count.
 TrainerOptions resolved(TrainerOptions o) {
-  if (o.threads == 0) o.threads = at::get_num_threads();
-  o.adamw.threads = o.threads;
+  if (o.workers == 0) o.workers = at::get_num_threads();
+  o.adamw.threads = at::get_num_threads();
   return o;
 }
 
@@ -148,6 +149,7 @@ Trainer::~Trainer() {
     p.tensor.mutable_grad() = torch::Tensor();
     p.tensor.requires_grad_(false);
   }
+  CpuBufferCache::release();
 }
 
 const Param* Trainer::param(const std::string& name) const {
@@ -169,6 +171,7 @@ nlohmann::json Trainer::describe() const {
 
 StepMetrics Trainer::run(const TrainBatch& batch, bool backward) {
   const auto start = std::chrono::steady_clock::now();
+  CpuBufferCache buffers;  // every step allocates the same large buffers: keep them mapped
   check_batch(batch, student_.config().vocab_size);
   StepMetrics m;
   m.loss_tokens = batch.weights.sum(torch::kFloat64).item<double>();
@@ -193,7 +196,7 @@ StepMetrics Trainer::run(const TrainBatch& batch, bool backward) {
   for (int64_t r0 = 0; r0 < rows_total; r0 += micro) {
     const int64_t rows = std::min(micro, rows_total - r0);
     // Rows are dealt round-robin, so with longest-first batches every worker gets similar lengths.
-    const int workers = static_cast<int>(std::min<int64_t>(options_.threads, rows));
+    const int workers = static_cast<int>(std::min<int64_t>(options_.workers, rows));
     std::vector<std::vector<int64_t>> shard_rows(static_cast<size_t>(workers));
     for (int64_t i = 0; i < rows; ++i) shard_rows[static_cast<size_t>(i % workers)].push_back(r0 + i);
     std::vector<ShardResult> results(static_cast<size_t>(workers));

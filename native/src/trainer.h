@@ -33,9 +33,12 @@ struct TrainerOptions {
   int64_t micro_batch = 0;     // rows per forward/backward; 0 = the whole batch at once
   double kd_weight = 1.0;      // coefficient of the KL term (teacher runs only)
   double kd_temperature = 1.0;
-  // Data-parallel worker threads, each running single-threaded kernels; 0 = the core's intra-op
-  // thread count. Results are deterministic for a given count (resume with the same one).
-  int threads = 0;
+  // Data-parallel worker threads; 0 = the core's intra-op thread count. With more than one,
+  // each micro-batch is split across them and every kernel inside runs single-threaded
+  // (single-threaded GEMMs on separate cores scale, one multi-threaded GEMM does not); with
+  // one, kernels use the intra-op threads. Results are deterministic for a given count (a
+  // bit-exact resume needs the same count).
+  int workers = 0;
 
   static TrainerOptions parse(const nlohmann::json& json);
   nlohmann::json to_json() const;
@@ -90,7 +93,7 @@ class Trainer {
 
   CausalLM& student_;
   CausalLM* teacher_;
-  TrainerOptions options_;  // threads resolved to a positive count
+  TrainerOptions options_;
   AdamW optimizer_;
   std::vector<torch::Tensor> param_tensors_;  // the student's parameters, in params() order
 };

@@ -1,12 +1,14 @@
 // Native pieces of the trainer against independent formulations: the HF schedule values the
 // paper's logs show, AdamW against a scalar float64 transcription of transformers.AdamW, the
 // hand-derived loss gradients against torch autograd, and checkpoint round trips.
+#include <c10/core/CPUAllocator.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 
+#include "cpu_cache.h"
 #include "ekt/init_api.h"
 #include "error.h"
 #include "loss.h"
@@ -114,6 +116,29 @@ TEST(Loss, DistillationKlMatchesKlDivLossAndAutograd) {
   EXPECT_TRUE(torch::allclose(grad, student.grad(), 1e-5, 1e-7));
 }
 
+TEST(CpuBufferCache, ReusesFreedLargeBlocksInsideTheScope) {
+  ekt::CpuBufferCache::release();
+  void* first = nullptr;
+  {
+    ekt::CpuBufferCache scope;
+    {
+      torch::Tensor a = torch::empty({600 * 1024});  // 2.4 MB
+      first = a.data_ptr();
+    }
+    EXPECT_GT(ekt::CpuBufferCache::idle_bytes(), 0u);
+    torch::Tensor b = torch::empty({610 * 1024});  // same size class: the same block
+    EXPECT_EQ(b.data_ptr(), first);
+    torch::Tensor small = torch::ones({10});
+    EXPECT_EQ(small.sum().item<float>(), 10.0f);
+    void* raw = c10::GetCPUAllocator()->raw_allocate(3 << 20);
+    c10::GetCPUAllocator()->raw_deallocate(raw);
+  }
+  torch::Tensor outside = torch::zeros({4});  // the previous allocator again
+  EXPECT_EQ(outside.sum().item<float>(), 0.0f);
+  ekt::CpuBufferCache::release();
+  EXPECT_EQ(ekt::CpuBufferCache::idle_bytes(), 0u);
+}
+
 std::unique_ptr<ekt_model> tiny_model(uint64_t seed) {
   const char* config = R"({"model_type": "gpt_neo", "vocab_size": 31, "max_position_embeddings": 16, "hidden_size": 8,
     "num_layers": 2, "num_heads": 2, "attention_types": [[["global", "local"], 1]], "window_size": 3})";
@@ -168,7 +193,7 @@ TEST(Trainer, NonFiniteLossLeavesTheWeightsUntouched) {
 
 TEST(Trainer, SaveRestoreContinuesBitExactly) {
   const std::string dir = testing::TempDir() + "/ekt_train_" + std::to_string(::getpid()) + "/step-2";
-  ekt::TrainerOptions options = ekt::TrainerOptions::parse({{"lr", 1e-2}, {"warmup_steps", 1}, {"total_steps", 5}, {"micro_batch", 2}});
+  ekt::TrainerOptions options = ekt::TrainerOptions::parse({{"lr", 1e-2}, {"warmup_steps", 1}, {"total_steps", 5}, {"micro_batch", 2}, {"workers", 2}});
   auto a = tiny_model(2);
   std::vector<double> straight;
   {

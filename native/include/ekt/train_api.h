@@ -41,7 +41,9 @@ enum {
 
 /* options_json: {"lr", "schedule": "linear"|"cosine"|"constant", "warmup_steps", "total_steps",
  * "beta1", "beta2", "eps", "weight_decay", "max_grad_norm", "micro_batch", "kd_weight",
- * "kd_temperature"}; missing fields take the paper's values. teacher may be NULL. */
+ * "kd_temperature", "workers"}; missing fields take the paper's values. "workers" (default 0 =
+ * the intra-op thread count) > 1 splits each micro-batch across that many threads running
+ * single-threaded kernels. teacher may be NULL. */
 EKT_API ekt_trainer* ekt_trainer_create(ekt_model* student, ekt_model* teacher, const char* options_json);
 
 EKT_API void ekt_trainer_free(ekt_trainer* trainer);

@@ -41,12 +41,17 @@ public class TrainBenchmark {
     public int batch;
     @Param({"128"})
     public int seq;
+    /** 1: one thread of work on the core's intra-op threads; 2: two data-parallel single-threaded workers. */
+    @Param({"1", "2"})
+    public int workers;
 
     private Model model;
     private Trainer trainer;
     private TrainBatch data;
     private double flops, seconds;
-    private long tokens;
+    private long tokens, steps, cpuStart = -1;
+    private final com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     @Setup(Level.Trial)
     public void setup() {
@@ -55,7 +60,7 @@ public class TrainBenchmark {
         List<TrainingExample> examples = new ArrayList<>();
         for (int i = 0; i < batch; i++) examples.add(new TrainingExample("b" + i, new int[0], r.ints(seq, 0, 8191).toArray()));
         TrainConfig config = TrainConfig.builder().maxLength(seq).batchSize(batch).accum(1).epochs(1_000_000).lr(1e-5)
-                .warmupSteps(0).schedule(TrainConfig.Schedule.CONSTANT).mask(TrainConfig.Mask.NO_PADDING).build();
+                .warmupSteps(0).schedule(TrainConfig.Schedule.CONSTANT).mask(TrainConfig.Mask.NO_PADDING).workers(workers).build();
         trainer = new Trainer(model, null, config, examples);
         int[] all = new int[batch];
         for (int i = 0; i < batch; i++) all[i] = i;
@@ -65,7 +70,9 @@ public class TrainBenchmark {
 
     @Benchmark
     public double step() {
+        if (cpuStart < 0) cpuStart = os.getProcessCpuTime();
         StepMetrics m = trainer.step(data);
+        steps++;
         flops += m.flops();
         seconds += m.seconds();
         tokens += m.computedTokens();
@@ -76,10 +83,14 @@ public class TrainBenchmark {
     public void report() {
         if (seconds == 0) return;
         double gflops = flops / seconds / 1e9;
-        System.out.printf(Locale.ROOT, "%n  [train] %.0f tokens/s, %.1f model GFLOP/s, MFU %.1f%% of %.0f GFLOP/s%n",
-                tokens / seconds, gflops, 100 * gflops / PEAK_GFLOPS, PEAK_GFLOPS);
+        // Process CPU time (all threads) per step: less sensitive than wall time to other jobs on the machine.
+        double cpu = (os.getProcessCpuTime() - cpuStart) / 1e9 / steps;
+        System.out.printf(Locale.ROOT, "%n  [train] %.0f ms/step, %.0f tokens/s, %.1f model GFLOP/s, MFU %.1f%% of %.0f GFLOP/s;"
+                        + " process CPU %.0f ms/step (%.1f GFLOP per CPU-second)%n",
+                1e3 * seconds / steps, tokens / seconds, gflops, 100 * gflops / PEAK_GFLOPS, PEAK_GFLOPS, 1e3 * cpu, flops / steps / cpu / 1e9);
         flops = seconds = 0;
-        tokens = 0;
+        tokens = steps = 0;
+        cpuStart = -1;
     }
 
     @TearDown(Level.Trial)

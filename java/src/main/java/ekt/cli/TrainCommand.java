@@ -54,6 +54,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--kd-weight", defaultValue = "1.0") double kdWeight;
     @Option(names = "--kd-temperature", defaultValue = "1.0") double kdTemperature;
     @Option(names = "--peak-gflops", defaultValue = "375", description = "peak GFLOP/s for the MFU figure") double peakGflops;
+    @Option(names = "--workers", defaultValue = "0", description = "data-parallel threads in the core; 0 = one per core thread") int workers;
     @Option(names = "--codec", description = "text encoding of text records: 'bytes' (UTF-8 bytes as ids) or a tokenizer directory (default: the model's own tokenizer)") String codec;
 
     @Override
@@ -63,7 +64,7 @@ final class TrainCommand implements Callable<Integer> {
                 .batchSize(batch).accum(accum).maxLength(maxLength).mask(TrainConfig.Mask.parse(mask))
                 .overflow(TrainConfig.Overflow.valueOf(overflow.toUpperCase(java.util.Locale.ROOT))).padId(padId).seed(seed)
                 .bucketWindow(bucketWindow).logEvery(logEvery).saveEvery(saveEvery).keepCheckpoints(keep).stopAfter(stopAfter)
-                .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).build();
+                .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers).build();
         List<TrainingExample> examples = TrainingData.read(data, textCodec());
         Path start = resumeFrom();
         try (Model student = Model.load(start == null ? model : start, device);

@@ -21,12 +21,15 @@ import java.util.Map;
  * @param keepCheckpoints keep only the newest that many checkpoints (0 = keep all)
  * @param padId          padding/end-of-text token (-1 = the model's eos_token_id)
  * @param peakGflops     the machine's peak for the MFU figure of the progress line
+ * @param workers        data-parallel threads of the core; 0 = its intra-op thread count (1 = one
+ *                       thread of work whose kernels use the intra-op threads); a bit-exact resume
+ *                       needs the same count
  */
 public record TrainConfig(double lr, double weightDecay, double beta1, double beta2, double eps, double maxGradNorm,
                           Schedule schedule, int warmupSteps, int epochs, int stopAfter, int batchSize, int accum,
                           int maxLength, Mask mask, Overflow overflow, int padId, long seed, int bucketWindow,
                           int logEvery, int evalEvery, int saveEvery, int keepCheckpoints,
-                          double kdWeight, double kdTemperature, double peakGflops) {
+                          double kdWeight, double kdTemperature, double peakGflops, int workers) {
 
     /** Which predicted tokens count in the loss. */
     public enum Mask {
@@ -61,6 +64,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         require(logEvery >= 0 && evalEvery >= 0 && saveEvery >= 0 && keepCheckpoints >= 0, "intervals must be non-negative");
         require(kdWeight >= 0 && kdTemperature > 0, "kd weight must be non-negative and temperature positive");
         require(peakGflops > 0, "peak GFLOP/s must be positive");
+        require(workers >= 0, "workers must be non-negative (0 = the core's thread count)");
         if (schedule == null || mask == null || overflow == null) throw new IllegalArgumentException("schedule, mask and overflow are required");
     }
 
@@ -85,9 +89,9 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         return String.format(Locale.ROOT,
                 "{\"lr\": %s, \"schedule\": \"%s\", \"warmup_steps\": %d, \"total_steps\": %d, \"beta1\": %s, \"beta2\": %s, "
                         + "\"eps\": %s, \"weight_decay\": %s, \"max_grad_norm\": %s, \"micro_batch\": %d, \"kd_weight\": %s, "
-                        + "\"kd_temperature\": %s}",
+                        + "\"kd_temperature\": %s, \"workers\": %d}",
                 lr, schedule.name().toLowerCase(Locale.ROOT), warmupSteps, totalSteps, beta1, beta2, eps, weightDecay,
-                maxGradNorm, batchSize, kdWeight, kdTemperature);
+                maxGradNorm, batchSize, kdWeight, kdTemperature, workers);
     }
 
     /**
@@ -128,6 +132,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         private long seed = 42;
         private int bucketWindow = 1, logEvery = 10, evalEvery = 0, saveEvery = 0, keepCheckpoints = 0;
         private double kdWeight = 1.0, kdTemperature = 1.0, peakGflops = 375.0;
+        private int workers = 0;
 
         private Builder() {
         }
@@ -158,6 +163,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
             kdWeight = c.kdWeight;
             kdTemperature = c.kdTemperature;
             peakGflops = c.peakGflops;
+            workers = c.workers;
         }
 
         public Builder lr(double v) { lr = v; return this; }
@@ -185,11 +191,12 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         public Builder kdWeight(double v) { kdWeight = v; return this; }
         public Builder kdTemperature(double v) { kdTemperature = v; return this; }
         public Builder peakGflops(double v) { peakGflops = v; return this; }
+        public Builder workers(int v) { workers = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(lr, weightDecay, beta1, beta2, eps, maxGradNorm, schedule, warmupSteps, epochs, stopAfter,
                     batchSize, accum, maxLength, mask, overflow, padId, seed, bucketWindow, logEvery, evalEvery, saveEvery,
-                    keepCheckpoints, kdWeight, kdTemperature, peakGflops);
+                    keepCheckpoints, kdWeight, kdTemperature, peakGflops, workers);
         }
     }
 }

@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The core's loss and gradient against train_reference.py: a float64 numpy loss over the
  * literally padded batch (every sequence padded with end-of-text to max_length, no collapsing),
  * differentiated by central finite differences. Covers every mask, micro-batches smaller than
- * the batch (accumulation), truncation, and distillation from a teacher with a larger vocabulary.
+ * the batch (accumulation), data-parallel workers, truncation, and distillation from a teacher
+ * with a larger vocabulary.
  */
 class TrainReferenceTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -35,12 +36,12 @@ class TrainReferenceTest {
 
     static Stream<Arguments> cases() {
         return Stream.of(
-                Arguments.of("gpt2", TrainConfig.Mask.ALL, null),
-                Arguments.of("gpt_neo", TrainConfig.Mask.ALL, null),
-                Arguments.of("gpt2", TrainConfig.Mask.NO_PADDING, null),
-                Arguments.of("gpt_neo", TrainConfig.Mask.COMPLETION_ONLY, null),
-                Arguments.of("gpt_neo", TrainConfig.Mask.ALL, "gpt2"),
-                Arguments.of("gpt2", TrainConfig.Mask.NO_PADDING, "gpt_neo"));
+                Arguments.of("gpt2", TrainConfig.Mask.ALL, null, 1),
+                Arguments.of("gpt_neo", TrainConfig.Mask.ALL, null, 2),
+                Arguments.of("gpt2", TrainConfig.Mask.NO_PADDING, null, 2),
+                Arguments.of("gpt_neo", TrainConfig.Mask.COMPLETION_ONLY, null, 1),
+                Arguments.of("gpt_neo", TrainConfig.Mask.ALL, "gpt2", 2),
+                Arguments.of("gpt2", TrainConfig.Mask.NO_PADDING, "gpt_neo", 1));
     }
 
     static List<TrainingExample> examples(Random r) {
@@ -53,7 +54,7 @@ class TrainReferenceTest {
 
     @ParameterizedTest
     @MethodSource("cases")
-    void lossAndGradientMatchTheLiteralPaddedReference(String type, TrainConfig.Mask mask, String teacherType,
+    void lossAndGradientMatchTheLiteralPaddedReference(String type, TrainConfig.Mask mask, String teacherType, int workers,
                                                         @TempDir Path dir) throws IOException {
         Path student = Reference.make(dir.resolve("student"), type, "--layers", "2", "--hidden", "16", "--heads", "2",
                 "--vocab", String.valueOf(VOCAB), "--positions", "16", "--window", "3", "--seed", "5");
@@ -62,7 +63,7 @@ class TrainReferenceTest {
                 "--seed", "6");
         List<TrainingExample> data = examples(new Random(type.hashCode() + mask.ordinal()));
         TrainConfig config = TrainConfig.builder().mask(mask).maxLength(MAX_LENGTH).batchSize(2).accum(3).epochs(1)
-                .kdWeight(0.7).kdTemperature(1.5).build();
+                .kdWeight(0.7).kdTemperature(1.5).workers(workers).build();
         try (Model s = Model.load(student); Model t = teacher == null ? null : Model.load(teacher);
              Trainer trainer = new Trainer(s, t, config, data)) {
             TrainBatch batch = trainer.data().batch(new int[]{0, 1, 2, 3, 4});

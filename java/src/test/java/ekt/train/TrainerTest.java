@@ -59,6 +59,7 @@ class TrainerTest {
     @Test
     void microBatchesGiveTheGradientOfOneBigBatch(@TempDir Path dir) throws IOException {
         // No-padding masking gives rows different token counts, so a per-micro-batch mean would differ.
+        // Second run: 2 micro-batches of 4 rows, each split across 2 data-parallel workers.
         Path ckpt = tinyModel(dir, "gpt_neo");
         List<TrainingExample> data = examples(8, 1);
         int[] all = {0, 1, 2, 3, 4, 5, 6, 7};
@@ -69,7 +70,7 @@ class TrainerTest {
             bigLoss = t.evaluate(b).loss();
             big = allGradients(t, b);
         }
-        try (Model m = Model.load(ckpt); Trainer t = new Trainer(m, null, small().mask(TrainConfig.Mask.NO_PADDING).batchSize(2).accum(4).build(), data)) {
+        try (Model m = Model.load(ckpt); Trainer t = new Trainer(m, null, small().mask(TrainConfig.Mask.NO_PADDING).batchSize(4).accum(2).workers(2).build(), data)) {
             TrainBatch b = t.data().batch(all);
             accLoss = t.evaluate(b).loss();
             accumulated = allGradients(t, b);
@@ -114,7 +115,7 @@ class TrainerTest {
     void resumedRunContinuesBitExactly(@TempDir Path dir) throws IOException {
         Path ckpt = tinyModel(dir, "gpt_neo");
         List<TrainingExample> data = examples(10, 4);  // 2 steps per epoch x 4 epochs; 2 examples sit out each epoch
-        TrainConfig config = small().build();
+        TrainConfig config = small().workers(2).build();  // the parallel reduction must be deterministic too
         List<Double> straight = new ArrayList<>(), resumed = new ArrayList<>();
         TrainListener straightLog = new TrainListener() {
             @Override
@@ -197,6 +198,17 @@ class TrainerTest {
         }
         assertTrue(Files.isRegularFile(dir.resolve("run/step-1/trainer_state.json")));
         assertFalse(Files.exists(dir.resolve("run/step-2")));
+    }
+
+    @Test
+    void keepsOnlyTheNewestCheckpoints(@TempDir Path dir) throws IOException {
+        Path ckpt = tinyModel(dir, "gpt2");
+        try (Model m = Model.load(ckpt); Trainer t = new Trainer(m, null, small().epochs(2).saveEvery(1).keepCheckpoints(2).build(), examples(8, 11))) {
+            assertEquals(dir.resolve("run/step-4"), t.fit(dir.resolve("run"), new TrainListener() { }));
+        }
+        try (var s = Files.list(dir.resolve("run"))) {
+            assertEquals(List.of("step-3", "step-4"), s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
     }
 
     @Test
