@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 TrainCommand.class,
                 SampleCommand.class,
+                RunCommand.class,
+                ServeCommand.class,
                 DemoCommand.class,
         })
 public final class Main {

@@ -30,6 +30,7 @@ public final class RunDirectory {
     public static RunDirectory open(Path root, JsonNode config, Map<String, String> versions) {
         Path file = root.resolve("manifest.json");
         try {
+            config = Jsonl.JSON.readTree(Jsonl.toLine(config));  // number types as a re-read manifest has them (3L reads back as 3)
             Files.createDirectories(root);
             if (Files.isRegularFile(file)) {
                 ObjectNode existing = (ObjectNode) Jsonl.JSON.readTree(Files.readString(file));
