@@ -16,13 +16,15 @@ final class RunCommand implements Callable<Integer> {
     Path config;
     @Option(names = "--out", required = true, description = "run directory; re-running the same command continues where it stopped")
     Path out;
+    @Option(names = "--until", description = "stop after this teacher stage: ${COMPLETION-CANDIDATES} (default: every stage and the report)")
+    Experiment.TeacherStage until;
 
     @Override
     public Integer call() {
         RunConfig c = RunConfig.load(config);
         Path dir = config.toAbsolutePath().getParent();
-        System.out.println(new Experiment(c, dir, out).execute());
-        System.err.println("[ekt] report: " + out.resolve("report.md"));
+        System.out.println(new Experiment(c, dir, out).execute(until));
+        if (until == null) System.err.println("[ekt] report: " + out.resolve("report.md"));
         return 0;
     }
 }

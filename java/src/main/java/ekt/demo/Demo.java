@@ -116,7 +116,7 @@ public final class Demo {
         TrainConfig t = options.studentTraining();
         s.put("epochs", t.epochs()).put("lr", t.lr()).put("weight_decay", t.weightDecay()).put("warmup_steps", t.warmupSteps())
                 .put("schedule", "linear").put("batch", t.batchSize()).put("accum", t.accum()).put("max_length", t.maxLength())
-                .put("mask", "no-padding").put("seed", options.seed()).put("checkpoint_every", 100);
+                .put("mask", "no-padding").put("seed", options.seed()).put("checkpoint_every", options.checkpointEvery());
         c.putObject("kd").put("temperature", 1.0).put("kl_weight", 1.0);
         c.putObject("ei").put("rounds", options.eiRounds()).put("epochs", Math.max(1, t.epochs() / 2)).put("lr", t.lr()).put("n", options.teacherSamples())
                 .put("max_new_tokens", options.maxNewTokens()).put("temperature", options.temperature()).put("max_length", t.maxLength());

@@ -13,20 +13,21 @@ import ekt.train.TrainConfig;
  * @param sourceProblems  the teacher's own (question, program) pairs
  * @param pretrainProblems how many of those the student base sees (its weak prior)
  * @param trainProblems   the student's weakly supervised training problems (question, answer)
+ * @param checkpointEvery training steps between checkpoints (a killed run resumes from the newest)
  */
 public record DemoOptions(long seed, int sourceProblems, int pretrainProblems, int trainProblems, int testProblems, int merges,
                           int teacherWidth, int teacherLayers, int studentWidth, int studentLayers, int context,
                           int teacherEpochs, int pretrainEpochs, int studentEpochs, int batch, double lr,
-                          int teacherSamples, int evalSamples, double temperature, int maxNewTokens, int eiRounds) {
+                          int teacherSamples, int evalSamples, double temperature, int maxNewTokens, int eiRounds, int checkpointEvery) {
 
     public static DemoOptions standard(long seed) {
         return new DemoOptions(seed, 2000, 300, 250, 100, 500, 128, 4, 64, 2, 256,
-                6, 20, 60, 16, 2e-3, 8, 10, 0.6, 80, 2);
+                6, 20, 60, 16, 2e-3, 8, 10, 0.6, 80, 2, 100);
     }
 
     public static DemoOptions reduced(long seed) {
         return new DemoOptions(seed, 160, 16, 24, 12, 120, 32, 2, 32, 1, 192,
-                2, 2, 2, 8, 2e-3, 2, 3, 0.6, 48, 1);
+                2, 2, 2, 8, 2e-3, 2, 3, 0.6, 48, 1, 10);
     }
 
     /** A small GPT-J (the paper's teacher architecture). */
@@ -54,7 +55,7 @@ public record DemoOptions(long seed, int sourceProblems, int pretrainProblems, i
     /** Training of the demo's own models (teacher, student base) from scratch. */
     TrainConfig setupTraining(int epochs, long trainSeed) {
         return TrainConfig.builder().epochs(epochs).lr(lr).warmupSteps(20).batchSize(batch).accum(1).maxLength(context)
-                .mask(TrainConfig.Mask.NO_PADDING).seed(trainSeed).saveEvery(100).keepCheckpoints(2).logEvery(0).build();
+                .mask(TrainConfig.Mask.NO_PADDING).seed(trainSeed).saveEvery(checkpointEvery).keepCheckpoints(2).logEvery(0).build();
     }
 
     /** The student's fine-tuning in the experiment (EKT, KD; EI per round). */

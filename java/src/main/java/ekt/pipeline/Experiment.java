@@ -63,8 +63,19 @@ public final class Experiment {
         return run;
     }
 
+    /** The teacher's stages, in order; {@link #execute(TeacherStage)} can stop after any of them. */
+    public enum TeacherStage { SAMPLE, EXECUTE, SELECT }
+
     /** Runs (or resumes) every stage and writes {@code report.md}; returns the report text. */
     public String execute() {
+        return execute(null);
+    }
+
+    /**
+     * Runs (or resumes) the stages up to and including {@code until}, or everything and the report
+     * when {@code until} is null; returns the report text, or a one-line status when stopped early.
+     */
+    public String execute(TeacherStage until) {
         ExecConfig exec = ExecConfig.defaults().withWorkers(config.execution().workers()).withTimeoutMs(config.execution().timeoutMs())
                 .withMemoryMb(config.execution().memoryMb()).withChecker(AnswerChecker.valueOf(config.execution().checker().toUpperCase(Locale.ROOT)));
         List<MethodResult> results = new ArrayList<>();
@@ -73,9 +84,12 @@ public final class Experiment {
             RunConfig.TeacherConfig t = config.teacher();
             SamplingSpec teacherSpec = new SamplingSpec(t.n(), t.temperature(), t.topK(), t.topP(), t.maxNewTokens(), List.of(), t.seed());
             SampleStage.run(run, "teacher-samples", teacher, train, p -> prompts.teacherPrompt(p.question()), teacherSpec, CHUNK);
+            if (until == TeacherStage.SAMPLE) return "sampled: " + run.counts("teacher-samples");
             ExecuteStage.run(run, "teacher-samples", "teacher-exec", EvaluateStage.byId(train), prompts, pool);
+            if (until == TeacherStage.EXECUTE) return "executed: " + run.counts("teacher-exec");
             Path pairs = SelectStage.run(run, "teacher-exec", "select", train,
                     Selection.Policy.valueOf(config.selection().policy().toUpperCase(Locale.ROOT)), config.selection().maxPerProblem());
+            if (until == TeacherStage.SELECT) return "selected: " + run.counts("select");
             teacherSolved = SelectStage.correctPrograms(new Parts(run.stageDir("teacher-exec")).readAll()).keySet();
             double coverage = teacherSolved.size() / (double) Math.max(1, train.size());
             int pairCount = SelectStage.read(pairs).size();

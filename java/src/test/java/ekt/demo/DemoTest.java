@@ -39,10 +39,13 @@ class DemoTest {
         assertTrue(Files.isRegularFile(experiment.resolve("plots/pass_at_k.png")));
         selectedProgramsReallyComputeTheirLabels(experiment, whole.resolve("data/train.jsonl"));
 
-        killMidRun(killed);
+        killMidRun(killed, "setup/teacher-train/step-10/loss.json");            // mid-train: one checkpoint written
+        killMidRun(killed, "experiment/teacher-samples/part-00000.jsonl");     // mid-sample: one part of two written
         new Demo(DemoOptions.reduced(3), killed).run();
         for (Path csv : files(experiment, ".csv"))
             assertEquals(Files.readString(csv), Files.readString(killed.resolve("experiment").resolve(csv.getFileName())), csv.getFileName().toString());
+        for (Path part : files(experiment.resolve("teacher-samples"), ".jsonl"))  // texts and log-probabilities: the resumed teacher is bit-identical
+            assertEquals(Files.readString(part), Files.readString(killed.resolve("experiment/teacher-samples").resolve(part.getFileName())));
         assertEquals(Files.readString(experiment.resolve("select/train.jsonl")), Files.readString(killed.resolve("experiment/select/train.jsonl")));
     }
 
@@ -65,17 +68,17 @@ class DemoTest {
         }
     }
 
-    /** Starts {@code ekt demo --reduced} in a child JVM and kills it (SIGKILL) once the teacher has written samples. */
-    private static void killMidRun(Path out) throws Exception {
+    /** Starts (or resumes) {@code ekt demo --reduced} in a child JVM and kills it (SIGKILL) as soon as {@code marker} exists. */
+    private static void killMidRun(Path out, String marker) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "ekt.cli.Main", "demo", "--reduced",
                 "--seed", "3", "--out", out.toString()).redirectErrorStream(true).redirectOutput(out.resolveSibling("killed.log").toFile()).start();
-        Path samples = out.resolve("experiment/teacher-samples/part-00000.jsonl");
+        Path target = out.resolve(marker);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (!Files.exists(samples) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+        while (!Files.exists(target) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
         p.destroyForcibly().waitFor();
         assertFalse(Files.exists(out.resolve("experiment/report.md")), "killed before the end");
-        assertTrue(Files.exists(samples), "the child got as far as the teacher's samples: " + Files.readString(out.resolveSibling("killed.log")));
+        assertTrue(Files.exists(target), "the child got as far as " + marker + ": " + Files.readString(out.resolveSibling("killed.log")));
     }
 
     private static List<Path> files(Path dir, String suffix) throws IOException {
