@@ -80,7 +80,10 @@ public final class RunDirectory {
     /** Records progress counts without changing the status (e.g. parts done so far). */
     public synchronized void progress(String stage, Map<String, ? extends Number> counts) {
         ObjectNode c = stageNode(stage).putObject("counts");
-        counts.forEach((k, n) -> c.put(k, n.doubleValue() == Math.rint(n.doubleValue()) ? n.longValue() : n.doubleValue()));
+        counts.forEach((k, n) -> {
+            if (n.doubleValue() == Math.rint(n.doubleValue())) c.put(k, n.longValue());  // not a ?: (it would widen to double)
+            else c.put(k, n.doubleValue());
+        });
         save();
     }
 
