@@ -9,14 +9,13 @@ import ekt.train.TrainListener;
 import ekt.train.Trainer;
 import ekt.train.TrainingData;
 import ekt.train.TrainingExample;
+import ekt.util.Choices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code ekt train}: fine-tune a student on (prompt, completion) pairs, optionally distilling from a teacher. */
@@ -62,9 +61,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainConfig config = TrainConfig.builder().epochs(epochs).lr(lr).weightDecay(weightDecay).warmupSteps(warmup)
-                .schedule(choice("--schedule", schedule, TrainConfig.Schedule.class)).maxGradNorm(clip)
-                .batchSize(batch).accum(accum).maxLength(maxLength).mask(choice("--mask", mask, TrainConfig.Mask.class))
-                .overflow(choice("--on-overflow", overflow, TrainConfig.Overflow.class)).padId(padId).seed(seed)
+                .schedule(Choices.parse("--schedule", schedule, TrainConfig.Schedule.class)).maxGradNorm(clip)
+                .batchSize(batch).accum(accum).maxLength(maxLength).mask(Choices.parse("--mask", mask, TrainConfig.Mask.class))
+                .overflow(Choices.parse("--on-overflow", overflow, TrainConfig.Overflow.class)).padId(padId).seed(seed)
                 .bucketWindow(bucketWindow).logEvery(logEvery).saveEvery(saveEvery).keepCheckpoints(keep).stopAfter(stopAfter)
                 .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers).build();
         List<TrainingExample> examples = TrainingData.read(data, textCodec());
@@ -93,14 +92,6 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(last);
         }
         return 0;
-    }
-
-    /** An enum option's value ("no-padding" names NO_PADDING); an unknown one fails naming the choices. */
-    static <E extends Enum<E>> E choice(String flag, String value, Class<E> type) {
-        List<String> names = Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
-        int i = names.indexOf(value.trim().toLowerCase(Locale.ROOT).replace('_', '-'));
-        if (i < 0) throw new IllegalArgumentException(flag + ": unknown value '" + value + "' (one of " + String.join(", ", names) + ")");
-        return type.getEnumConstants()[i];
     }
 
     private Path resumeFrom() {

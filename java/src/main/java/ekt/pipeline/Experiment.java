@@ -15,11 +15,11 @@ import ekt.pipeline.teacher.Teacher;
 import ekt.pipeline.teacher.Teachers;
 import ekt.sample.TextCodec;
 import ekt.train.TrainConfig;
+import ekt.util.Choices;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -77,7 +77,7 @@ public final class Experiment {
      */
     public String execute(TeacherStage until) {
         ExecConfig exec = ExecConfig.defaults().withWorkers(config.execution().workers()).withTimeoutMs(config.execution().timeoutMs())
-                .withMemoryMb(config.execution().memoryMb()).withChecker(AnswerChecker.valueOf(config.execution().checker().toUpperCase(Locale.ROOT)));
+                .withMemoryMb(config.execution().memoryMb()).withChecker(Choices.parse("execution.checker", config.execution().checker(), AnswerChecker.class));
         List<MethodResult> results = new ArrayList<>();
         Set<String> teacherSolved;
         try (ExecutorPool pool = ExecutorPool.start(exec); Teacher teacher = Teachers.open(config.teacher(), configDir)) {
@@ -88,7 +88,7 @@ public final class Experiment {
             ExecuteStage.run(run, "teacher-samples", "teacher-exec", EvaluateStage.byId(train), prompts, pool);
             if (until == TeacherStage.EXECUTE) return "executed: " + run.counts("teacher-exec");
             Path pairs = SelectStage.run(run, "teacher-exec", "select", train,
-                    Selection.Policy.valueOf(config.selection().policy().toUpperCase(Locale.ROOT)), config.selection().maxPerProblem());
+                    Choices.parse("selection.policy", config.selection().policy(), Selection.Policy.class), config.selection().maxPerProblem());
             if (until == TeacherStage.SELECT) return "selected: " + run.counts("select");
             teacherSolved = SelectStage.correctPrograms(new Parts(run.stageDir("teacher-exec")).readAll()).keySet();
             double coverage = teacherSolved.size() / (double) Math.max(1, train.size());
@@ -150,8 +150,8 @@ public final class Experiment {
     TrainConfig studentTraining() {
         RunConfig.Student s = config.student();
         return TrainConfig.builder().epochs(s.epochs()).lr(s.lr()).weightDecay(s.weightDecay()).warmupSteps(s.warmupSteps())
-                .schedule(TrainConfig.Schedule.valueOf(s.schedule().toUpperCase(Locale.ROOT))).batchSize(s.batch()).accum(s.accum())
-                .maxLength(s.maxLength()).mask(TrainConfig.Mask.parse(s.mask())).seed(s.seed()).saveEvery(s.checkpointEvery())
+                .schedule(Choices.parse("student.schedule", s.schedule(), TrainConfig.Schedule.class)).batchSize(s.batch()).accum(s.accum())
+                .maxLength(s.maxLength()).mask(Choices.parse("student.mask", s.mask(), TrainConfig.Mask.class)).seed(s.seed()).saveEvery(s.checkpointEvery())
                 .keepCheckpoints(2).logEvery(0).kdWeight(config.kd().klWeight()).kdTemperature(config.kd().temperature()).build();
     }
 
