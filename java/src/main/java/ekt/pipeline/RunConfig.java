@@ -143,6 +143,56 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         }
     }
 
+    /** A config in code: paper defaults for everything not set. */
+    public static Builder builder(String trainFile, String testFile) {
+        return new Builder(trainFile, testFile);
+    }
+
+    /** Fluent construction of a {@link RunConfig} for library users (the YAML fields, by name). */
+    public static final class Builder {
+        private String name;
+        private Data data;
+        private Prompt prompt;
+        private TeacherConfig teacher;
+        private Execution execution;
+        private SelectionConfig selection;
+        private Student student;
+        private Kd kd;
+        private ExpertIteration ei;
+        private Evaluation evaluation;
+        private List<String> methods;
+
+        private Builder(String trainFile, String testFile) {
+            data = new Data(trainFile, testFile, null, null, null);
+        }
+
+        public Builder name(String v) { name = v; return this; }
+        public Builder data(Data v) { data = v; return this; }
+        public Builder prompt(Prompt v) { prompt = v; return this; }
+        public Builder teacher(TeacherConfig v) { teacher = v; return this; }
+        public Builder execution(Execution v) { execution = v; return this; }
+        public Builder selection(SelectionConfig v) { selection = v; return this; }
+        public Builder student(Student v) { student = v; return this; }
+        public Builder kd(Kd v) { kd = v; return this; }
+        public Builder ei(ExpertIteration v) { ei = v; return this; }
+        public Builder evaluation(Evaluation v) { evaluation = v; return this; }
+        public Builder methods(String... v) { methods = List.of(v); return this; }
+
+        /** A local checkpoint run by the native engine, with the paper's sampling settings. */
+        public Builder engineTeacher(String modelDir) {
+            return teacher(new TeacherConfig("engine", modelDir, null, null, null, null, null, null, null, null, null, null, null));
+        }
+
+        /** The student checkpoint, fine-tuned with the paper's settings. */
+        public Builder student(String modelDir) {
+            return student(new Student(modelDir, null, null, null, null, null, null, null, null, null, null, null));
+        }
+
+        public RunConfig build() {
+            return new RunConfig(name, data, prompt, teacher, execution, selection, student, kd, ei, evaluation, methods);
+        }
+    }
+
     private static ObjectMapper mapper(Path file) {
         String name = file.getFileName().toString();
         ObjectMapper m = name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();

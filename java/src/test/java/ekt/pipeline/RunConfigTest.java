@@ -53,4 +53,15 @@ class RunConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunConfig.load(f));
         assertTrue(e.getMessage().contains("bogus") && e.getMessage().contains(f.toString()), e.getMessage());
     }
+
+    @Test
+    void builderMakesWhatTheSameYamlMakes(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, "data: {train: t.jsonl, test: s.jsonl}\nteacher: {kind: engine, model: teacher}\nstudent: {model: student}\n"
+                + "methods: [ekt, kd]\nselection: {policy: distinct, max_per_problem: 4}\n");
+        RunConfig built = RunConfig.builder("t.jsonl", "s.jsonl").engineTeacher("teacher").student("student").methods("ekt", "kd")
+                .selection(new RunConfig.SelectionConfig("distinct", 4)).build();
+        assertEquals(RunConfig.load(f).toJson(), built.toJson());
+        assertEquals(140, built.student().epochs());
+    }
 }
