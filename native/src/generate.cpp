@@ -101,7 +101,6 @@ void Generator::plan(int64_t prompt_tokens) {
   prefill_tokens_ = std::max<int64_t>(1, std::min<int64_t>(max_groups_, 8)) * prompt_tokens;
   planned_bytes_ = bytes_for(lo);
   cache_ = std::make_unique<PrefixCache>(c, CacheShape{max_groups_, prompt_tokens, max_rows_, decode_tokens}, tensor_options_);
-  cache_->set_gather(options_.gather_attention);
   group_logits_ = torch::empty({max_groups_, c.vocab_size}, tensor_options_);
 }
 
@@ -259,10 +258,11 @@ void Generator::decode_step() {
                                  row.tokens.size());
   }
   for (const Group& g : groups_) group_length.push_back(g.length);
-  cache_->prepare(row_group, row_decoded, group_length);
-  AttentionContext ctx(cache_->positions(), *cache_);
-  torch::Tensor h = model_.hidden(torch::tensor(ids, torch::kInt64).view({R, 1}).to(tensor_options_.device()), ctx);
-  Draw draw = draw_tokens(model_.logits(h.select(1, 0)), torch::tensor(uniforms, torch::kFloat64), options_.sampling);
+  DecodeBatch batch(*cache_, options_.attention, row_group, row_decoded, group_length);
+  AttentionContext ctx(batch.positions(), batch);
+  torch::Tensor x = torch::tensor(ids, torch::kInt64).view({R, 1}).to(tensor_options_.device());
+  torch::Tensor logits = model_.logits(model_.hidden(x, ctx).select(1, 0));  // (R, V)
+  Draw draw = draw_tokens(logits, torch::tensor(uniforms, torch::kFloat64), options_.sampling);
   const int64_t* tokens = draw.tokens.data_ptr<int64_t>();
   const float* logprobs = draw.logprobs.data_ptr<float>();
   std::vector<bool> done(ids.size());
