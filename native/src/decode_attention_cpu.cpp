@@ -120,8 +120,9 @@ struct Query {
   float max = kNegInf, sum = 0;
 };
 
-// Folds n keys with these scores (overwritten) and their values (n rows of d) into the query.
-void fold(Query& query, float* scores, const float* values, int64_t n, int64_t d) {
+// Folds n keys with these q.k (overwritten) and their values (n rows of d) into the query.
+void fold(Query& query, float scale, float* scores, const float* values, int64_t n, int64_t d) {
+  for (int64_t j = 0; j < n; ++j) scores[j] *= scale;
   const float tile_max = *std::max_element(scores, scores + n);
   if (tile_max > query.max) {
     const float rescale = query.max == kNegInf ? 0.0f : std::exp(query.max - tile_max);
@@ -136,11 +137,12 @@ void fold(Query& query, float* scores, const float* values, int64_t n, int64_t d
 }
 
 // Folds a row's generated keys [from, to) (rows of d) into the query, tile by tile.
-void fold_own_keys(Query& query, const float* keys, const float* values, int64_t from, int64_t to, int64_t d, float* scores) {
+void fold_own_keys(Query& query, float scale, const float* keys, const float* values, int64_t from, int64_t to, int64_t d,
+                   float* scores) {
   for (int64_t lo = from; lo < to; lo += kTile) {
     const int64_t n = std::min(kTile, to - lo);
     dot_keys(query.q, keys + lo * d, n, d, scores);
-    fold(query, scores, values + lo * d, n, d);
+    fold(query, scale, scores, values + lo * d, n, d);
   }
 }
 
@@ -177,7 +179,7 @@ void decode_attention_cpu(const DecodeAttentionArgs& a) {
           for (int64_t h = 0; h < rep && first < n; ++h) {
             Query& query = queries[i * rep + h];
             dot_keys_transposed(query.q, tile.data(), first, n, d, scores.data());
-            fold(query, scores.data(), pv + (t + first) * d, n - first, d);
+            fold(query, a.scale, scores.data(), pv + (t + first) * d, n - first, d);
           }
         }
       }
@@ -189,7 +191,7 @@ void decode_attention_cpu(const DecodeAttentionArgs& a) {
         const float* ov = a.own_v + r * a.own_row_stride + kv * a.own_head_stride;
         for (int64_t h = 0; h < rep; ++h) {
           Query& query = queries[i * rep + h];
-          fold_own_keys(query, ok, ov, from, newest + 1, d, scores.data());
+          fold_own_keys(query, a.scale, ok, ov, from, newest + 1, d, scores.data());
           float* out = a.out + (r * a.heads + kv * rep + h) * d;
           const float inv = 1.0f / query.sum;
           for (int64_t x = 0; x < d; ++x) out[x] = query.acc[x] * inv;

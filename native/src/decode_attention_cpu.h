@@ -13,7 +13,8 @@ namespace ekt {
 
 struct DecodeAttentionArgs {
   int64_t rows = 0, heads = 0, kv_heads = 0, head_dim = 0;
-  const float* q = nullptr;  // (R, H, D) contiguous, already multiplied by the attention scale
+  const float* q = nullptr;  // (R, H, D) contiguous
+  float scale = 1.0f;        // attention logits are scale * q.k
   float* out = nullptr;      // (R, H, D)
   // Prompt keys/values: group g, kv head h at prefix_k + g * prefix_group_stride + h * prefix_head_stride, (S, D) rows.
   const float *prefix_k = nullptr, *prefix_v = nullptr;

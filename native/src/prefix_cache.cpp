@@ -176,8 +176,7 @@ torch::Tensor DecodeBatch::attend(size_t layer, const torch::Tensor& q, const to
 }
 
 torch::Tensor DecodeBatch::attend_cpu(size_t layer, const torch::Tensor& q, int64_t window, double divide_by) {
-  torch::Tensor qs = q.select(2, 0);  // (R, H, D)
-  qs = (divide_by != 0.0 ? qs / divide_by : qs).contiguous();
+  torch::Tensor qs = q.select(2, 0).contiguous();  // (R, H, D); a view when T = 1
   torch::Tensor out = torch::empty_like(qs);
   const torch::Tensor &pk = cache_.prefix_k[layer], &rk = cache_.row_k[layer];
   DecodeAttentionArgs a;
@@ -186,6 +185,7 @@ torch::Tensor DecodeBatch::attend_cpu(size_t layer, const torch::Tensor& q, int6
   a.kv_heads = pk.size(1);
   a.head_dim = qs.size(2);
   a.q = qs.data_ptr<float>();
+  a.scale = divide_by != 0.0 ? static_cast<float>(1.0 / divide_by) : 1.0f;
   a.out = out.data_ptr<float>();
   a.prefix_k = pk.data_ptr<float>();
   a.prefix_v = cache_.prefix_v[layer].data_ptr<float>();
