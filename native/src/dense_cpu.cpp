@@ -17,15 +17,16 @@ typedef float Vec16 __attribute__((vector_size(64)));
 constexpr int64_t kRowBlock = 8;   // in_out: rows sharing each loaded weight vector
 constexpr int64_t kColBlock = 32;  // in_out: output columns per block (two vectors)
 constexpr int64_t kDotBlock = 4;   // out_in: rows x outputs per block
+constexpr int64_t kPrefetchRows = 32;  // in_out: weight rows read ahead (~DRAM latency / row time)
 
-// y[r, n0 .. n0 + 32) for `rows` (<= 8) rows: per k, two weight vectors of row k of W (K, N),
-// each multiplied by every row's x[r, k]; 16 vector sums in registers.
+// y[r, 0 .. 32) for `rows` (<= 8) rows: per k, two vectors of row k of the weight (ldw floats
+// apart), each multiplied by every row's x[r, k]; 16 vector sums in registers.
 EKT_VECTOR_CLONES void in_out_block(const float* __restrict__ x, int64_t rows, int64_t K, const float* __restrict__ w,
-                                    int64_t N, const float* __restrict__ bias, int64_t n0, float* __restrict__ y) {
+                                    int64_t ldw, const float* __restrict__ bias, float* __restrict__ y, int64_t ldy) {
   Vec16 b0 = {}, b1 = {};
   if (bias) {
-    EKT_LOAD16(b0, bias + n0);
-    EKT_LOAD16(b1, bias + n0 + 16);
+    EKT_LOAD16(b0, bias);
+    EKT_LOAD16(b1, bias + 16);
   }
   Vec16 acc0[kRowBlock], acc1[kRowBlock];
   for (int64_t r = 0; r < kRowBlock; ++r) {
@@ -33,9 +34,13 @@ EKT_VECTOR_CLONES void in_out_block(const float* __restrict__ x, int64_t rows, i
     acc1[r] = b1;
   }
   for (int64_t k = 0; k < K; ++k) {
+    // The panel's rows are ldw floats apart (often beyond a page): too far for the hardware
+    // prefetchers, so ask for the rows kPrefetchRows ahead (prefetches past the end are harmless).
+    __builtin_prefetch(w + (k + kPrefetchRows) * ldw);
+    __builtin_prefetch(w + (k + kPrefetchRows) * ldw + 16);
     Vec16 w0, w1;
-    EKT_LOAD16(w0, w + k * N + n0);
-    EKT_LOAD16(w1, w + k * N + n0 + 16);
+    EKT_LOAD16(w0, w + k * ldw);
+    EKT_LOAD16(w1, w + k * ldw + 16);
     for (int64_t r = 0; r < kRowBlock; ++r) {
       const float xr = r < rows ? x[r * K + k] : 0.0f;
       acc0[r] += xr * w0;
@@ -43,30 +48,38 @@ EKT_VECTOR_CLONES void in_out_block(const float* __restrict__ x, int64_t rows, i
     }
   }
   for (int64_t r = 0; r < rows; ++r) {
-    EKT_STORE16(y + r * N + n0, acc0[r]);
-    EKT_STORE16(y + r * N + n0 + 16, acc1[r]);
+    EKT_STORE16(y + r * ldy, acc0[r]);
+    EKT_STORE16(y + r * ldy + 16, acc1[r]);
   }
 }
 
-// y[r, n] for up to 4 rows and 4 outputs n0.. of W (N, K): dot products along K, 16 lanes each.
+// y[:, n0 .. n0 + 32) of x (M, K) times a weight panel of 32 columns, 8 rows at a time.
+void in_out_panel(const float* x, int64_t M, int64_t K, const float* w, int64_t ldw, const float* bias, float* y, int64_t N) {
+  for (int64_t m = 0; m < M; m += kRowBlock) in_out_block(x + m * K, std::min(kRowBlock, M - m), K, w, ldw, bias, y + m * N, N);
+}
+
+// y[r, 0 .. 4) for up to 4 rows of x and the 4 weight rows at w (each K long): dot products
+// along K, 16 lanes per (row, output) held in registers (fixed loop bounds let the compiler keep
+// all 16 there; missing rows repeat the last one and are not stored).
 EKT_VECTOR_CLONES void out_in_block(const float* __restrict__ x, int64_t rows, int64_t K, const float* __restrict__ w,
-                                    int64_t cols, const float* __restrict__ bias, int64_t n0, int64_t N,
-                                    float* __restrict__ y) {
+                                    const float* __restrict__ bias, float* __restrict__ y, int64_t ldy) {
+  const float* xr[kDotBlock];
+  for (int64_t r = 0; r < kDotBlock; ++r) xr[r] = x + std::min(r, rows - 1) * K;
   Vec16 acc[kDotBlock][kDotBlock] = {};
   int64_t k = 0;
   for (; k + 16 <= K; k += 16) {
-    Vec16 wv[kDotBlock] = {}, xv[kDotBlock] = {};
-    for (int64_t c = 0; c < cols; ++c) EKT_LOAD16(wv[c], w + (n0 + c) * K + k);
-    for (int64_t r = 0; r < rows; ++r) EKT_LOAD16(xv[r], x + r * K + k);
+    Vec16 wv[kDotBlock], xv[kDotBlock];
+    for (int64_t c = 0; c < kDotBlock; ++c) EKT_LOAD16(wv[c], w + c * K + k);
+    for (int64_t r = 0; r < kDotBlock; ++r) EKT_LOAD16(xv[r], xr[r] + k);
     for (int64_t r = 0; r < kDotBlock; ++r)
       for (int64_t c = 0; c < kDotBlock; ++c) acc[r][c] += xv[r] * wv[c];
   }
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) {
-      float sum = bias ? bias[n0 + c] : 0.0f;
+    for (int64_t c = 0; c < kDotBlock; ++c) {
+      float sum = bias ? bias[c] : 0.0f;
       for (int l = 0; l < 16; ++l) sum += acc[r][c][l];
-      for (int64_t t = k; t < K; ++t) sum += x[r * K + t] * w[(n0 + c) * K + t];
-      y[r * N + n0 + c] = sum;
+      for (int64_t t = k; t < K; ++t) sum += xr[r][t] * w[c * K + t];
+      y[r * ldy + c] = sum;
     }
   }
 }
@@ -80,28 +93,30 @@ torch::Tensor dense_cpu(const torch::Tensor& x, const torch::Tensor& weight, con
   const float* wp = weight.data_ptr<float>();
   const float* bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
   float* yp = y.data_ptr<float>();
+  const int64_t panels = N / kColBlock;
   if (in_out) {
-    const int64_t blocks = N / kColBlock;
-    at::parallel_for(0, blocks, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b)
-        for (int64_t m = 0; m < M; m += kRowBlock)
-          in_out_block(xp + m * K, std::min(kRowBlock, M - m), K, wp, N, bp, b * kColBlock, yp + m * N);
+    at::parallel_for(0, panels, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p)
+        in_out_panel(xp, M, K, wp + p * kColBlock, N, bp ? bp + p * kColBlock : nullptr, yp + p * kColBlock, N);
     });
-    for (int64_t n = blocks * kColBlock; n < N; ++n)  // columns beyond the last whole block
-      for (int64_t m = 0; m < M; ++m) {
-        float sum = bp ? bp[n] : 0.0f;
-        for (int64_t k = 0; k < K; ++k) sum += xp[m * K + k] * wp[k * N + n];
-        yp[m * N + n] = sum;
-      }
   } else {
+    // Dot products along K: each block of 4 weight rows stays in L1 while every row block of x
+    // passes by.
     constexpr int64_t kTask = 64;  // outputs per parallel task
-    at::parallel_for(0, (N + kTask - 1) / kTask, 1, [&](int64_t begin, int64_t end) {
+    at::parallel_for(0, panels * kColBlock / kTask, 1, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t)
-        for (int64_t m = 0; m < M; m += kDotBlock)
-          for (int64_t n = t * kTask; n < std::min(N, (t + 1) * kTask); n += kDotBlock)
-            out_in_block(xp + m * K, std::min(kDotBlock, M - m), K, wp, std::min(kDotBlock, N - n), bp, n, N, yp + m * N);
+        for (int64_t n = t * kTask; n < (t + 1) * kTask; n += kDotBlock)
+          for (int64_t m = 0; m < M; m += kDotBlock)
+            out_in_block(xp + m * K, std::min(kDotBlock, M - m), K, wp + n * K, bp ? bp + n : nullptr, yp + m * N + n, N);
     });
   }
+  // Columns beyond the last whole panel.
+  for (int64_t n = in_out ? panels * kColBlock : panels * kColBlock / 64 * 64; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m) {
+      float sum = bp ? bp[n] : 0.0f;
+      for (int64_t k = 0; k < K; ++k) sum += xp[m * K + k] * (in_out ? wp[k * N + n] : wp[n * K + k]);
+      yp[m * N + n] = sum;
+    }
   return y;
 }
 
