@@ -10,13 +10,18 @@ if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
 fi
 export OMP_WAIT_POLICY=PASSIVE
 
-APT_PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread nlohmann-json3-dev libgtest-dev python3 python3-numpy maven default-jdk-headless)
+# Build: CMake + libtorch with headers (Debian's CPU build; libtorch-dev alone pulls the reference
+# BLAS, so OpenBLAS is named explicitly) + nlohmann-json + GoogleTest; Java 17
+# and Maven; Python 3 + numpy run the sandboxed programs and the tests' independent references;
+# node/npm fetch the tokenizer conformance reference (only if no node is installed already).
+APT_PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread nlohmann-json3-dev libgtest-dev python3 python3-numpy maven openjdk-17-jdk-headless)
 
 missing_apt_packages() {
   local p
   for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
   done
+  command -v npm >/dev/null 2>&1 || echo npm
 }
 
 ekt_setup() {

@@ -8,6 +8,21 @@
 
 namespace ekt {
 
+// Rotary position embeddings (GPT-J, Llama family), as Hugging Face computes them. Only the
+// fields of the scaling `type` in use matter; the rest keep their defaults.
+struct RopeConfig {
+  int64_t rotary_dim = 0;     // leading dims of each head that rotate; 0 = no rotary embeddings
+  bool interleaved = false;   // GPT-J pairs dims (2i, 2i+1); Llama pairs (i, i + rotary_dim/2)
+  double theta = 10000.0;     // rope_theta
+  std::string type = "default";  // rope_scaling type: default, linear, dynamic, llama3, yarn
+  double factor = 1.0;
+  int64_t original_max_positions = 0;  // dynamic: max_position_embeddings; llama3/yarn: pretraining context
+  double low_freq_factor = 1.0, high_freq_factor = 4.0;  // llama3
+  double beta_fast = 32.0, beta_slow = 1.0;               // yarn
+  bool truncate = true;                                   // yarn: round the correction range
+  double attention_factor = 1.0;  // yarn: multiplies cos and sin (resolved from mscale etc.)
+};
+
 struct ModelConfig {
   std::string model_type;    // "gpt2", "gpt_neo", ...
   std::string architecture;  // e.g. "GPT2LMHeadModel"
@@ -28,6 +43,13 @@ struct ModelConfig {
   bool scale_attention = true;
   bool scale_by_inverse_layer_idx = false;  // GPT-2 option
   int64_t bos_token_id = -1, eos_token_id = -1;
+  std::vector<int64_t> eos_token_ids;  // all of them when the config lists several (Llama 3)
+  RopeConfig rope;           // rope.rotary_dim == 0: learned absolute positions (GPT-2, GPT-Neo)
+  bool rms_norm = false;     // Llama family: RMSNorm without bias instead of LayerNorm
+  bool qkv_bias = false;     // q/k/v projections have biases (Qwen2; Llama attention_bias)
+  bool out_bias = false;     // attention output projection has a bias (Llama attention_bias)
+  bool mlp_bias = false;     // gate/up/down projections have biases (Llama mlp_bias)
+  bool lm_head_bias = false; // GPT-J
   std::string checkpoint_dtype;  // torch_dtype in the config ("float32" if absent)
   nlohmann::json raw;            // the file as read, written back on save
 

@@ -30,4 +30,8 @@ torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const t
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& allowed, double divide_by);
 
+// Hugging Face's LlamaRMSNorm: x / sqrt(mean(x^2) + eps), computed in float32, cast back to the
+// input's dtype, then scaled by weight (no bias, no mean subtraction).
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
+
 }  // namespace ekt

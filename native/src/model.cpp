@@ -9,9 +9,12 @@ namespace ekt {
 
 extern const Architecture kGpt2Architecture;
 extern const Architecture kGptNeoArchitecture;
+extern const Architecture kGptjArchitecture;
+extern const Architecture kLlamaArchitecture, kQwen2Architecture, kMistralArchitecture;
 
 const Architecture& architecture_for(const ModelConfig& config) {
-  for (const Architecture* a : {&kGpt2Architecture, &kGptNeoArchitecture})
+  for (const Architecture* a : {&kGpt2Architecture, &kGptNeoArchitecture, &kGptjArchitecture, &kLlamaArchitecture,
+                                &kQwen2Architecture, &kMistralArchitecture})
     if (config.model_type == a->model_type) return *a;
   EKT_FAIL("unknown model_type '" << config.model_type << "'");
 }
@@ -45,7 +48,8 @@ KvCache::KvCache(const ModelConfig& config, int64_t batch, int64_t capacity, con
   next_pos = torch::zeros({batch}, idx);
 }
 
-AttentionContext::AttentionContext(const ModelConfig& config, const torch::Tensor& valid, KvCache* cache) : cache_(cache) {
+AttentionContext::AttentionContext(const ModelConfig& config, const torch::Tensor& valid, KvCache* cache)
+    : valid_(valid), cache_(cache) {
   const int64_t batch = valid.size(0), steps = valid.size(1);
   torch::Tensor count = valid.to(torch::kInt64);
   torch::Tensor base = cache ? cache->next_pos.unsqueeze(1) : torch::zeros({batch, 1}, count.options());

@@ -55,6 +55,7 @@ class AttentionContext {
   // Keys/values live in `backend`; positions (B, T) are the new tokens' position ids.
   AttentionContext(torch::Tensor positions, AttentionBackend& backend);
   const torch::Tensor& positions() const { return positions_; }  // (B, T) int64
+  const torch::Tensor& valid() const { return valid_; }          // (B, T) bool: real tokens
   // (B, 1, T, S) bool: causal by position, padding excluded, limited to `window` if > 0.
   const torch::Tensor& allowed(int64_t window) const;
   // The keys/values of `layer` that the new queries attend over: the fresh (B, H, T, D) ones
@@ -69,7 +70,7 @@ class AttentionContext {
   void commit();
 
  private:
-  torch::Tensor positions_;
+  torch::Tensor positions_, valid_;
   std::map<int64_t, torch::Tensor> allowed_;
   KvCache* cache_ = nullptr;
   AttentionBackend* backend_ = nullptr;

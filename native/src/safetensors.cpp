@@ -178,11 +178,32 @@ const TensorInfo* File::find(const std::string& name) const {
 }
 
 torch::Tensor File::load(const TensorInfo& info, torch::ScalarType dtype) const {
-  // Copy into an aligned tensor of the stored type first (the mapping's offsets need not be
-  // aligned), then convert; only one tensor is ever held twice.
-  torch::Tensor raw = torch::empty(info.shape, torch::TensorOptions().dtype(scalar_type(info.dtype, path_)));
-  if (info.end > info.begin) std::memcpy(raw.data_ptr(), data_ + info.begin, info.end - info.begin);
-  return raw.scalar_type() == dtype ? raw : raw.to(dtype);
+  const auto stored = torch::TensorOptions().dtype(scalar_type(info.dtype, path_));
+  const uint8_t* bytes = data_ + info.begin;
+  torch::Tensor out;
+  if (info.end > info.begin && reinterpret_cast<uintptr_t>(bytes) % stored.dtype().itemsize() == 0) {
+    // Aligned (the usual case): convert straight out of the mapping into a new tensor.
+    out = torch::from_blob(const_cast<uint8_t*>(bytes), info.shape, stored).to(dtype, /*non_blocking=*/false, /*copy=*/true);
+  } else {
+    // The format does not promise alignment: copy into an aligned tensor of the stored type
+    // first, then convert; only one tensor is ever held twice.
+    out = torch::empty(info.shape, stored);
+    if (info.end > info.begin) std::memcpy(out.data_ptr(), bytes, info.end - info.begin);
+    out = out.to(dtype);
+  }
+  release_pages(info);
+  return out;
+}
+
+void File::release_pages(const TensorInfo& info) const {
+  // Pages of the mapping that were read count towards the process's resident memory until
+  // unmapped; dropping them as each tensor is copied keeps a loading model from also holding
+  // the whole file. Only pages lying entirely inside this tensor's bytes are dropped (a later
+  // read simply faults them in again from the file).
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(data_ + info.begin) + page - 1) / page * page;
+  const uintptr_t last = reinterpret_cast<uintptr_t>(data_ + info.end) / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);  // advisory: failure is harmless
 }
 
 void write(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,

@@ -34,10 +34,14 @@ class File {
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const TensorInfo* find(const std::string& name) const;
 
-  // Copies one tensor out of the mapping, converted to `dtype` (CPU).
+  // Copies one tensor out of the mapping, converted to `dtype` (CPU); the mapped pages it
+  // occupied are released afterwards.
   torch::Tensor load(const TensorInfo& info, torch::ScalarType dtype) const;
 
  private:
+  // Drops the mapped pages of a tensor that was copied out, so they stop counting as resident.
+  void release_pages(const TensorInfo& info) const;
+
   std::string path_;
   const uint8_t* map_ = nullptr;
   size_t size_ = 0;

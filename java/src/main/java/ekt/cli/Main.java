@@ -8,7 +8,11 @@ import picocli.CommandLine.Command;
         description = "Explicit knowledge transfer for code generation: sample, execute, select, train, evaluate.",
         subcommands = {
                 ModelCommand.class,
+                ExecCommand.class,
+                TokenizeCommand.class,
+                TrainCommand.class,
                 SampleCommand.class,
+                DemoCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {

@@ -1,5 +1,6 @@
 package ekt.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import ekt.core.Model;
 import ekt.core.ModelInfo;
 import picocli.CommandLine.Command;
@@ -55,6 +56,11 @@ final class ModelCommand {
                     System.out.printf("context length  %d%n", i.contextLength());
                     System.out.printf("vocab size      %d%n", i.vocabSize());
                     System.out.printf("layers x width  %d x %d, %d heads%n", i.layers(), i.hiddenSize(), i.heads());
+                    JsonNode j = m.infoJson();
+                    System.out.printf("attention       %d kv heads, head dim %d, windows %s%n", j.path("kv_heads").asInt(),
+                            j.path("head_dim").asInt(), j.path("attention_windows"));
+                    System.out.printf("positions       %s%n", j.path("positions"));
+                    System.out.printf("norm            %s%n", j.path("norm").asText());
                     System.out.printf("device          %s%n", i.device());
                 }
             }

@@ -36,6 +36,17 @@ public final class Model implements AutoCloseable {
         return new Model(h);
     }
 
+    /**
+     * A model with Hugging Face-style random weights (matrices normal(0, 0.02), biases 0,
+     * normalisation weights 1) from the text of a config.json; the same seed gives the same weights.
+     */
+    public static Model init(String configJson, long seed, String device) {
+        Native.ensureThreads();
+        ModelNative.ekt_model h = InitNative.ekt_model_init(configJson, seed, device);
+        if (h == null || h.isNull()) throw Native.error("initialising model");
+        return new Model(h);
+    }
+
     public ModelInfo info() {
         return info;
     }

@@ -1,6 +1,9 @@
 package ekt.sample;
 
+import ekt.tokenizer.Tokenizer;
+
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -24,9 +27,28 @@ public interface TextCodec {
 
     /** The codec of a model directory, if it has a tokenizer. */
     static Optional<TextCodec> forModel(Path modelDir) {
-        // SEAM(tokenizer): ekt.tokenizer is developed in parallel. Once merged, return
-        //   Optional.of(adapter of ekt.tokenizer.Tokenizer.load(modelDir))
-        // when modelDir holds tokenizer files; tokenBytes must give the raw token bytes.
-        return Optional.empty();
+        if (!Files.isRegularFile(modelDir.resolve(Tokenizer.TOKENIZER_JSON)) && !Files.isRegularFile(modelDir.resolve("vocab.json")))
+            return Optional.empty();
+        return Optional.of(of(Tokenizer.load(modelDir)));
+    }
+
+    /** The codec of a tokenizer: text with special tokens as plain text, raw token bytes. */
+    static TextCodec of(Tokenizer tokenizer) {
+        return new TextCodec() {
+            @Override
+            public int[] encode(String text) {
+                return tokenizer.encode(text);
+            }
+
+            @Override
+            public String decode(int[] tokens) {
+                return tokenizer.decode(tokens);
+            }
+
+            @Override
+            public byte[] tokenBytes(int id) {
+                return tokenizer.tokenBytes(id);
+            }
+        };
     }
 }

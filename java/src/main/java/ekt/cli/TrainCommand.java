@@ -1,0 +1,114 @@
+package ekt.cli;
+
+import ekt.core.Model;
+import ekt.train.Progress;
+import ekt.tokenizer.Tokenizer;
+import ekt.train.TextCodec;
+import ekt.train.TrainConfig;
+import ekt.train.TrainListener;
+import ekt.train.Trainer;
+import ekt.train.TrainingData;
+import ekt.train.TrainingExample;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code ekt train}: fine-tune a student on (prompt, completion) pairs, optionally distilling from a teacher. */
+@Command(name = "train", description = "Fine-tune a model on JSONL training pairs (defaults: the paper's settings).")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "student checkpoint directory (Hugging Face layout)")
+    Path model;
+    @Option(names = "--data", required = true, description = "JSONL: {id, prompt, completion} or {id, prompt_tokens, completion_tokens}")
+    Path data;
+    @Option(names = "--out", required = true, description = "run directory; checkpoints go to OUT/step-N")
+    Path out;
+    @Option(names = "--teacher", description = "teacher checkpoint for knowledge distillation (KL + LM loss)")
+    Path teacher;
+    @Option(names = "--resume", arity = "0..1", fallbackValue = "latest",
+            description = "continue from a checkpoint directory, or (no value) from the newest one in --out")
+    String resume;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda, cuda:N (default: ${DEFAULT-VALUE})")
+    String device;
+    @Option(names = "--epochs", defaultValue = "140") int epochs;
+    @Option(names = "--lr", defaultValue = "1e-4") double lr;
+    @Option(names = "--weight-decay", defaultValue = "0.1") double weightDecay;
+    @Option(names = "--warmup", defaultValue = "100", description = "warmup steps") int warmup;
+    @Option(names = "--schedule", defaultValue = "linear", description = "linear, cosine, constant") String schedule;
+    @Option(names = "--clip", defaultValue = "1.0", description = "gradient-norm clipping; 0 disables") double clip;
+    @Option(names = "--batch", defaultValue = "16", description = "rows per micro-batch") int batch;
+    @Option(names = "--accum", defaultValue = "2", description = "micro-batches per optimizer step") int accum;
+    @Option(names = "--max-length", defaultValue = "400", description = "tokens per padded sequence; 0 = model context") int maxLength;
+    @Option(names = "--mask", defaultValue = "all", description = "loss mask: all (paper), no-padding, completion-only") String mask;
+    @Option(names = "--on-overflow", defaultValue = "truncate", description = "examples over --max-length: truncate or refuse") String overflow;
+    @Option(names = "--pad-id", defaultValue = "-1", description = "padding token; -1 = the model's eos_token_id") int padId;
+    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--bucket-window", defaultValue = "1", description = "sort lengths across this many steps (1 = off)") int bucketWindow;
+    @Option(names = "--log-every", defaultValue = "10") int logEvery;
+    @Option(names = "--save-every", defaultValue = "0", description = "checkpoint interval in steps; 0 = only at the end") int saveEvery;
+    @Option(names = "--keep", defaultValue = "0", description = "keep only the newest N checkpoints; 0 = all") int keep;
+    @Option(names = "--stop-after", defaultValue = "0", description = "stop (and checkpoint) after N steps of this invocation") int stopAfter;
+    @Option(names = "--kd-weight", defaultValue = "1.0") double kdWeight;
+    @Option(names = "--kd-temperature", defaultValue = "1.0") double kdTemperature;
+    @Option(names = "--peak-gflops", defaultValue = "375", description = "peak GFLOP/s for the MFU figure") double peakGflops;
+    @Option(names = "--workers", defaultValue = "0", description = "data-parallel threads in the core; 0 = one per core thread") int workers;
+    @Option(names = "--codec", description = "text encoding of text records: 'bytes' (UTF-8 bytes as ids) or a tokenizer directory (default: the model's own tokenizer)") String codec;
+
+    @Override
+    public Integer call() {
+        TrainConfig config = TrainConfig.builder().epochs(epochs).lr(lr).weightDecay(weightDecay).warmupSteps(warmup)
+                .schedule(TrainConfig.Schedule.valueOf(schedule.toUpperCase(java.util.Locale.ROOT))).maxGradNorm(clip)
+                .batchSize(batch).accum(accum).maxLength(maxLength).mask(TrainConfig.Mask.parse(mask))
+                .overflow(TrainConfig.Overflow.valueOf(overflow.toUpperCase(java.util.Locale.ROOT))).padId(padId).seed(seed)
+                .bucketWindow(bucketWindow).logEvery(logEvery).saveEvery(saveEvery).keepCheckpoints(keep).stopAfter(stopAfter)
+                .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers).build();
+        List<TrainingExample> examples = TrainingData.read(data, textCodec());
+        Path start = resumeFrom();
+        try (Model student = Model.load(start == null ? model : start, device);
+             Model teach = teacher == null ? null : Model.load(teacher, device);
+             Trainer trainer = new Trainer(student, teach, config, examples)) {
+            if (trainer.data().truncated() > 0)
+                System.err.printf("warning: %d of %d examples are longer than %d tokens and were truncated%n",
+                        trainer.data().truncated(), trainer.data().size(), trainer.data().maxLength());
+            if (start != null) trainer.restore(start);
+            System.err.printf("training %s on %d examples: %d steps/epoch x %d epochs = %d steps, effective batch %d%s%n",
+                    student.info().architecture(), examples.size(), trainer.stepsPerEpoch(), epochs, trainer.totalSteps(),
+                    config.effectiveBatch(), start == null ? "" : ", resuming at step " + trainer.steps() + " from " + start);
+            Path last = trainer.fit(out, new TrainListener() {
+                @Override
+                public void onProgress(Progress p) {
+                    System.out.println(p.line());
+                }
+
+                @Override
+                public void onCheckpoint(Path dir) {
+                    System.err.println("checkpoint " + dir);
+                }
+            });
+            System.out.println(last);
+        }
+        return 0;
+    }
+
+    private Path resumeFrom() {
+        if (resume == null) return null;
+        if (!resume.equals("latest")) return Path.of(resume);
+        return Trainer.latestCheckpoint(out)
+                .orElseThrow(() -> new IllegalArgumentException("--resume: no checkpoint (step-N with trainer_state.json) in " + out));
+    }
+
+    /**
+     * The one place that maps --codec to a tokenizer: "bytes", a tokenizer directory, or by
+     * default the model directory's own tokenizer; text records fail clearly without one.
+     */
+    private TextCodec textCodec() {
+        if ("bytes".equals(codec)) return TextCodec.utf8Bytes();
+        Path dir = codec != null ? Path.of(codec) : model;
+        boolean present = Files.isRegularFile(dir.resolve(Tokenizer.TOKENIZER_JSON)) || Files.isRegularFile(dir.resolve("vocab.json"));
+        if (codec != null && !present) throw new IllegalArgumentException("--codec " + codec + ": not 'bytes' and no tokenizer files there");
+        return present ? Tokenizer.load(dir)::encode : null;
+    }
+}

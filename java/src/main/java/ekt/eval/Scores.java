@@ -1,0 +1,74 @@
+package ekt.eval;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A method's evaluation over a problem set: greedy pass@1 and the unbiased sampled pass@k for the
+ * requested k that do not exceed the sample count (larger k are reported as not available).
+ */
+public record Scores(String method, List<ProblemScore> problems) {
+    public static final int[] DEFAULT_K = {1, 10, 100};
+
+    public Scores {
+        problems = List.copyOf(problems);
+    }
+
+    /** Fraction of problems whose greedy program is correct; NaN if greedy was not run. */
+    public double greedyPass1() {
+        long run = problems.stream().filter(p -> p.greedyCorrect() != null).count();
+        if (run == 0) return Double.NaN;
+        return problems.stream().filter(p -> Boolean.TRUE.equals(p.greedyCorrect())).count() / (double) run;
+    }
+
+    /** Mean pass@k over problems, NaN if some problem has fewer than k samples or none were drawn. */
+    public double passAt(int k) {
+        if (problems.isEmpty() || problems.stream().anyMatch(p -> p.n() < k)) return Double.NaN;
+        return problems.stream().mapToDouble(p -> p.passAt(k)).average().orElse(Double.NaN);
+    }
+
+    public Map<Integer, Double> passAt(int... ks) {
+        Map<Integer, Double> out = new LinkedHashMap<>();
+        for (int k : ks) out.put(k, passAt(k));
+        return out;
+    }
+
+    /** Problems with at least one correct sample (or a correct greedy program). */
+    public Set<String> solved() {
+        Set<String> s = new TreeSet<>();
+        for (ProblemScore p : problems) if (p.c() > 0 || Boolean.TRUE.equals(p.greedyCorrect())) s.add(p.id());
+        return s;
+    }
+
+    /** Per-problem CSV: id, n, c, greedy, pass@k for each k. */
+    public void writeCsv(Path file, int... ks) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                w.write("id,n,c,greedy_correct");
+                for (int k : ks) w.write(",pass@" + k);
+                w.write('\n');
+                for (ProblemScore p : problems) {
+                    w.write(csv(p.id()) + "," + p.n() + "," + p.c() + "," + (p.greedyCorrect() == null ? "" : p.greedyCorrect()));
+                    for (int k : ks) w.write("," + (p.n() >= k ? String.format("%.6f", p.passAt(k)) : ""));
+                    w.write('\n');
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+}

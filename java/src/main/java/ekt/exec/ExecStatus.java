@@ -1,0 +1,32 @@
+package ekt.exec;
+
+/** How a program run ended; {@link #jsonName()} is the {@code status} field of a result record. */
+public enum ExecStatus {
+    /** Ran to the end and set the answer variable. */
+    OK("ok"),
+    /** Ran to the end without setting the answer variable. */
+    NO_ANSWER("no_answer"),
+    /** Raised an exception (also SyntaxError, SystemExit); {@code error} says which. */
+    ERROR("error"),
+    /** Exceeded its CPU-time limit, or the wall-clock backstop. */
+    TIMEOUT("timeout"),
+    /** Raised MemoryError under the address-space limit. */
+    MEMORY("memory"),
+    /** Its process died: a signal (e.g. SIGSEGV from a stack overflow), os._exit, or a broken worker. */
+    KILLED("killed");
+
+    private final String jsonName;
+
+    ExecStatus(String jsonName) {
+        this.jsonName = jsonName;
+    }
+
+    public String jsonName() {
+        return jsonName;
+    }
+
+    public static ExecStatus fromJson(String name) {
+        for (ExecStatus s : values()) if (s.jsonName.equals(name)) return s;
+        throw new IllegalArgumentException("unknown execution status '" + name + "'");
+    }
+}

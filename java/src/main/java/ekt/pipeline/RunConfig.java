@@ -1,0 +1,164 @@
+package ekt.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One EKT experiment, read from YAML or JSON ({@code ./ekt run --config FILE}). Missing fields
+ * take the paper's values (paper.md); {@code examples/} has the paper's six teacher/student pairs.
+ * Paths are resolved against the config file's directory.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig teacher, Execution execution, SelectionConfig selection,
+                        Student student, Kd kd, ExpertIteration ei, Evaluation evaluation, List<String> methods) {
+
+    public RunConfig {
+        name = name == null ? "ekt" : name;
+        prompt = prompt == null ? new Prompt(null, null) : prompt;
+        execution = execution == null ? new Execution(null, null, null, null) : execution;
+        selection = selection == null ? new SelectionConfig(null, null) : selection;
+        kd = kd == null ? new Kd(null, null, null) : kd;
+        ei = ei == null ? new ExpertIteration(null, null, null, null, null, null, null) : ei;
+        evaluation = evaluation == null ? new Evaluation(null, null, null, null, null, null, null) : evaluation;
+        methods = methods == null ? List.of("ekt", "kd", "fewshot_teacher", "fewshot_student") : List.copyOf(methods);
+        if (data == null) throw new IllegalArgumentException("config needs 'data' (train and test problem files)");
+        if (teacher == null) throw new IllegalArgumentException("config needs 'teacher'");
+    }
+
+    /** Problem files; {@code format} gsm8k or generic. Limits keep small runs small (0 = all). */
+    public record Data(String train, String test, @JsonProperty("dev_indices") String devIndices, Integer limitTrain, Integer limitTest) {
+        public Data {
+            limitTrain = limitTrain == null ? 0 : limitTrain;
+            limitTest = limitTest == null ? 0 : limitTest;
+        }
+    }
+
+    /** Few-shot prefix file for teachers (and few-shot students); truncation regex (paper's by default). */
+    public record Prompt(@JsonProperty("few_shot_file") String fewShotFile, String truncation) {
+        public Prompt {
+            truncation = truncation == null ? "\nanswer.*?\n" : truncation;
+        }
+    }
+
+    /** kind: engine (a local checkpoint), http (OpenAI-compatible URL) or replay (recorded JSONL). */
+    public record TeacherConfig(String kind, String model, String url, @JsonProperty("api_model") String apiModel,
+                                @JsonProperty("replay_file") String replayFile, Integer n, Double temperature,
+                                @JsonProperty("top_k") Integer topK, @JsonProperty("top_p") Double topP,
+                                @JsonProperty("max_new_tokens") Integer maxNewTokens, Long seed, Integer concurrency,
+                                @JsonProperty("requests_per_minute") Integer requestsPerMinute) {
+        public TeacherConfig {
+            kind = kind == null ? "engine" : kind;
+            n = n == null ? 100 : n;
+            temperature = temperature == null ? 0.6 : temperature;
+            topK = topK == null ? 50 : topK;
+            topP = topP == null ? 1.0 : topP;
+            maxNewTokens = maxNewTokens == null ? 150 : maxNewTokens;
+            seed = seed == null ? 20 : seed;
+            concurrency = concurrency == null ? 8 : concurrency;
+            requestsPerMinute = requestsPerMinute == null ? 0 : requestsPerMinute;
+        }
+    }
+
+    /** checker: paper (float within 1%) or strict (equal after rounding to 1e-6). */
+    public record Execution(String checker, @JsonProperty("timeout_ms") Integer timeoutMs, @JsonProperty("memory_mb") Integer memoryMb,
+                            Integer workers) {
+        public Execution {
+            checker = checker == null ? "paper" : checker;
+            timeoutMs = timeoutMs == null ? 1000 : timeoutMs;
+            memoryMb = memoryMb == null ? 1024 : memoryMb;
+            workers = workers == null ? Runtime.getRuntime().availableProcessors() : workers;
+        }
+    }
+
+    /** policy: first (the paper) or distinct (up to max_per_problem programs differing after normalisation). */
+    public record SelectionConfig(String policy, @JsonProperty("max_per_problem") Integer maxPerProblem) {
+        public SelectionConfig {
+            policy = policy == null ? "first" : policy;
+            maxPerProblem = maxPerProblem == null ? 1 : maxPerProblem;
+        }
+    }
+
+    /** The student and its fine-tuning (paper.md §4). mask: all (paper), no-padding, completion-only. */
+    public record Student(String model, Integer epochs, Double lr, @JsonProperty("weight_decay") Double weightDecay,
+                          @JsonProperty("warmup_steps") Integer warmupSteps, String schedule, Integer batch, Integer accum,
+                          @JsonProperty("max_length") Integer maxLength, String mask, Long seed,
+                          @JsonProperty("checkpoint_every") Integer checkpointEvery) {
+        public Student {
+            if (model == null) throw new IllegalArgumentException("student needs 'model' (a checkpoint directory)");
+            epochs = epochs == null ? 140 : epochs;
+            lr = lr == null ? 1e-4 : lr;
+            weightDecay = weightDecay == null ? 0.1 : weightDecay;
+            warmupSteps = warmupSteps == null ? 100 : warmupSteps;
+            schedule = schedule == null ? "linear" : schedule;
+            batch = batch == null ? 16 : batch;
+            accum = accum == null ? 2 : accum;
+            maxLength = maxLength == null ? 400 : maxLength;
+            mask = mask == null ? "all" : mask;
+            seed = seed == null ? 0 : seed;
+            checkpointEvery = checkpointEvery == null ? 200 : checkpointEvery;
+        }
+    }
+
+    /** Knowledge distillation: loss = lm_weight * CE + kl_weight * KL(teacher || student) at temperature T. */
+    public record Kd(Double temperature, @JsonProperty("kl_weight") Double klWeight, String teacher) {
+        public Kd {
+            temperature = temperature == null ? 1.0 : temperature;
+            klWeight = klWeight == null ? 1.0 : klWeight;
+        }
+    }
+
+    /** Expert iteration (paper.md §6): rounds of fresh fine-tuning on solved problems, then sampling the unsolved. */
+    public record ExpertIteration(Integer rounds, Integer epochs, Double lr, Integer n, @JsonProperty("max_new_tokens") Integer maxNewTokens,
+                                  Double temperature, @JsonProperty("max_length") Integer maxLength) {
+        public ExpertIteration {
+            rounds = rounds == null ? 10 : rounds;
+            epochs = epochs == null ? 4 : epochs;
+            lr = lr == null ? 5e-5 : lr;
+            n = n == null ? 100 : n;
+            maxNewTokens = maxNewTokens == null ? 100 : maxNewTokens;
+            temperature = temperature == null ? 0.6 : temperature;
+            maxLength = maxLength == null ? 275 : maxLength;
+        }
+    }
+
+    /** Test-set scoring (paper.md §5): greedy pass@1 and n samples at T for pass@k. */
+    public record Evaluation(Integer n, Double temperature, @JsonProperty("top_k") Integer topK,
+                             @JsonProperty("max_new_tokens") Integer maxNewTokens, Boolean greedy, List<Integer> k, Long seed) {
+        public Evaluation {
+            n = n == null ? 100 : n;
+            temperature = temperature == null ? 0.6 : temperature;
+            topK = topK == null ? 50 : topK;
+            maxNewTokens = maxNewTokens == null ? 150 : maxNewTokens;
+            greedy = greedy == null || greedy;
+            k = k == null ? List.of(1, 10, 100) : List.copyOf(k);
+            seed = seed == null ? 1 : seed;
+        }
+    }
+
+    private static ObjectMapper mapper(Path file) {
+        String name = file.getFileName().toString();
+        ObjectMapper m = name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+        return m.setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    public static RunConfig load(Path file) {
+        try {
+            return mapper(file).readValue(file.toFile(), RunConfig.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("invalid config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public JsonNode toJson() {
+        return new ObjectMapper().setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE).valueToTree(this);
+    }
+}

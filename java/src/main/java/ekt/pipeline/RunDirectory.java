@@ -1,0 +1,110 @@
+package ekt.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import ekt.data.Jsonl;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One run: {@code manifest.json} (config, versions, seeds, per-stage status and counts) plus one
+ * folder per stage. Re-opening a run with the same config resumes it; a different config is
+ * refused, so results of two configurations never mix.
+ */
+public final class RunDirectory {
+    public enum Status { PENDING, RUNNING, DONE }
+
+    private final Path root;
+    private final ObjectNode manifest;
+
+    private RunDirectory(Path root, ObjectNode manifest) {
+        this.root = root;
+        this.manifest = manifest;
+    }
+
+    public static RunDirectory open(Path root, JsonNode config, Map<String, String> versions) {
+        Path file = root.resolve("manifest.json");
+        try {
+            Files.createDirectories(root);
+            if (Files.isRegularFile(file)) {
+                ObjectNode existing = (ObjectNode) Jsonl.JSON.readTree(Files.readString(file));
+                if (!existing.path("config").equals(config))
+                    throw new IllegalStateException("run directory " + root + " was created with a different config;"
+                            + " use a new directory (config in " + file + ")");
+                return new RunDirectory(root, existing);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        ObjectNode m = Jsonl.object();
+        m.set("config", config);
+        ObjectNode v = m.putObject("versions");
+        versions.forEach(v::put);
+        m.put("created", Instant.now().toString());
+        m.putObject("stages");
+        RunDirectory run = new RunDirectory(root, m);
+        run.save();
+        return run;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public JsonNode config() {
+        return manifest.get("config");
+    }
+
+    public Path stageDir(String stage) {
+        return root.resolve(stage);
+    }
+
+    public synchronized Status status(String stage) {
+        JsonNode s = manifest.path("stages").path(stage).path("status");
+        return s.isMissingNode() ? Status.PENDING : Status.valueOf(s.asText().toUpperCase());
+    }
+
+    public synchronized void started(String stage) {
+        ObjectNode s = stageNode(stage);
+        if (!s.has("started")) s.put("started", Instant.now().toString());
+        s.put("status", "running");
+        save();
+    }
+
+    /** Records progress counts without changing the status (e.g. parts done so far). */
+    public synchronized void progress(String stage, Map<String, ? extends Number> counts) {
+        ObjectNode c = stageNode(stage).putObject("counts");
+        counts.forEach((k, n) -> c.put(k, n.doubleValue() == Math.rint(n.doubleValue()) ? n.longValue() : n.doubleValue()));
+        save();
+    }
+
+    public synchronized void done(String stage, Map<String, ? extends Number> counts) {
+        progress(stage, counts);
+        ObjectNode s = stageNode(stage);
+        s.put("status", "done");
+        s.put("finished", Instant.now().toString());
+        save();
+    }
+
+    public synchronized JsonNode counts(String stage) {
+        return manifest.path("stages").path(stage).path("counts");
+    }
+
+    private ObjectNode stageNode(String stage) {
+        ObjectNode stages = (ObjectNode) manifest.get("stages");
+        return stages.has(stage) ? (ObjectNode) stages.get(stage) : stages.putObject(stage);
+    }
+
+    private void save() {
+        try {
+            AtomicFiles.write(root.resolve("manifest.json"), Jsonl.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

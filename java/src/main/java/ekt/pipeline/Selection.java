@@ -1,0 +1,55 @@
+package ekt.pipeline;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which correct programs become training data. The paper keeps exactly the first correct sample
+ * of each solved problem ({@link Policy#FIRST}); {@link Policy#DISTINCT} keeps up to m correct
+ * programs per problem that differ after normalisation (an extension the paper did not test).
+ */
+public final class Selection {
+    public enum Policy { FIRST, DISTINCT }
+
+    /** A correct program of one problem, in sample order. */
+    public record Candidate(int sample, String program) {
+    }
+
+    /** A selected training example: text = prompt + completion ("# q" + "\n" + program). */
+    public record Pair(String id, int sample, String prompt, String completion) {
+    }
+
+    private Selection() {
+    }
+
+    /**
+     * @param questions  problem id → question, in problem order (the output follows it)
+     * @param correct    problem id → correct candidates in sample order
+     */
+    public static List<Pair> select(Map<String, String> questions, Map<String, List<Candidate>> correct, Policy policy, int maxPerProblem) {
+        List<Pair> out = new ArrayList<>();
+        for (Map.Entry<String, String> q : questions.entrySet()) {
+            List<Candidate> cands = correct.getOrDefault(q.getKey(), List.of());
+            Set<String> seen = new LinkedHashSet<>();
+            for (Candidate c : cands) {
+                if (policy == Policy.DISTINCT && !seen.add(normalize(c.program()))) continue;
+                out.add(new Pair(q.getKey(), c.sample(), Prompts.question(q.getValue()), "\n" + c.program()));
+                if (policy == Policy.FIRST || seen.size() >= maxPerProblem) break;
+            }
+        }
+        return out;
+    }
+
+    /** Program text up to whitespace: trailing spaces and blank lines dropped, inner runs collapsed. */
+    public static String normalize(String program) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : program.split("\n")) {
+            String l = line.strip().replaceAll("[ \t]+", " ");
+            if (!l.isEmpty()) sb.append(l).append('\n');
+        }
+        return sb.toString();
+    }
+}

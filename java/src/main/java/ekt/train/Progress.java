@@ -1,0 +1,28 @@
+package ekt.train;
+
+import java.util.List;
+import java.util.Locale;
+
+/** The progress line over an interval of steps: mean loss, latest lr, throughput, MFU. */
+public record Progress(long step, long totalSteps, int epoch, int steps, double loss, double lr, double tokensPerSecond,
+                       double gflopsPerSecond, double mfu) {
+
+    static Progress over(List<StepMetrics> interval, long totalSteps, double peakGflops) {
+        double loss = 0, seconds = 0, flops = 0, tokens = 0;
+        for (StepMetrics m : interval) {
+            loss += m.loss();
+            seconds += m.seconds();
+            flops += m.flops();
+            tokens += m.computedTokens();
+        }
+        StepMetrics last = interval.get(interval.size() - 1);
+        double gflops = flops / seconds / 1e9;
+        return new Progress(last.step(), totalSteps, last.epoch(), interval.size(), loss / interval.size(), last.lr(),
+                tokens / seconds, gflops, gflops / peakGflops);
+    }
+
+    public String line() {
+        return String.format(Locale.ROOT, "step %d/%d  epoch %d  loss %.4f  lr %.3e  %.0f tok/s  %.1f GFLOP/s  MFU %.1f%%",
+                step, totalSteps, epoch + 1, loss, lr, tokensPerSecond, gflopsPerSecond, 100 * mfu);
+    }
+}

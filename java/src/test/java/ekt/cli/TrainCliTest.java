@@ -1,0 +1,88 @@
+package ekt.cli;
+
+import ekt.testing.Reference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `ekt train`: a short run, an interrupted run resumed, and the errors bad input gets. */
+class TrainCliTest {
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static Path data(Path dir, int count) throws Exception {
+        Random r = new Random(1);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+            lines.add("{\"id\": \"p" + i + "\", \"prompt_tokens\": " + r.ints(3, 0, 90).boxed().toList()
+                    + ", \"completion_tokens\": " + r.ints(4 + 3 * i, 0, 90).boxed().toList() + "}");
+        return Files.write(dir.resolve("train.jsonl"), lines);
+    }
+
+    @Test
+    void trainsChecksPointsAndResumes(@TempDir Path dir) throws Exception {
+        Path model = Reference.make(dir.resolve("m"), "gpt_neo", "--positions", "32");
+        Path data = data(dir, 9);
+        String[] common = {"train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("run").toString(),
+                "--epochs", "3", "--batch", "2", "--accum", "2", "--max-length", "16", "--warmup", "1", "--lr", "1e-3", "--log-every", "2"};
+        List<String> first = new ArrayList<>(List.of(common));
+        first.addAll(List.of("--stop-after", "4"));
+        Result a = run(first.toArray(String[]::new));
+        assertEquals(0, a.code(), a.err());
+        assertTrue(a.err().contains("2 steps/epoch x 3 epochs = 6 steps"), a.err());
+        assertTrue(a.err().contains("warning: 5 of 9 examples are longer than 16 tokens and were truncated"), a.err());
+        assertTrue(a.out().matches("(?s)step 2/6  epoch 1  loss \\d+\\.\\d{4}  lr .* tok/s .* GFLOP/s  MFU .*%.*"), a.out());
+        assertTrue(Files.isRegularFile(dir.resolve("run/step-4/optimizer.safetensors")));
+
+        List<String> second = new ArrayList<>(List.of(common));
+        second.add("--resume");
+        Result b = run(second.toArray(String[]::new));
+        assertEquals(0, b.code(), b.err());
+        assertTrue(b.err().contains("resuming at step 4"), b.err());
+        assertTrue(b.out().trim().endsWith(dir.resolve("run/step-6").toString()), b.out());
+
+        List<String> refused = new ArrayList<>(List.of(common));
+        refused.addAll(List.of("--on-overflow", "refuse"));
+        Result c = run(refused.toArray(String[]::new));
+        assertEquals(1, c.code());
+        assertTrue(c.err().contains("more than the max length 16"), c.err());
+    }
+
+    @Test
+    void badInputFailsWithAClearMessage(@TempDir Path dir) throws Exception {
+        Path model = Reference.make(dir.resolve("m"), "gpt2");
+        Path data = Files.write(dir.resolve("bad.jsonl"), List.of("{\"id\": \"a\", \"prompt_tokens\": [1], \"completion_tokens\": [2]}", "{oops"));
+        Result r = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("o").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(data + ":2: invalid JSON"), r.err());
+        Path good = Files.write(dir.resolve("good.jsonl"), List.of("{\"id\": \"a\", \"prompt_tokens\": [1], \"completion_tokens\": [2]}"));
+        Result resume = run("train", "--model", model.toString(), "--data", good.toString(), "--out", dir.resolve("empty").toString(), "--resume");
+        assertEquals(1, resume.code());
+        assertTrue(resume.err().contains("--resume: no checkpoint"), resume.err());
+    }
+}

@@ -1,0 +1,119 @@
+package ekt.pipeline.teacher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import ekt.data.Jsonl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The HTTP teacher against a real local HTTP server speaking the OpenAI completions protocol. */
+class HttpTeacherTest {
+    HttpServer server;
+    final List<JsonNode> bodies = Collections.synchronizedList(new ArrayList<>());
+    final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+
+    URI start(int failuresPerPrompt, int status) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1/completions", ex -> {
+            JsonNode body = Jsonl.JSON.readTree(ex.getRequestBody().readAllBytes());
+            bodies.add(body);
+            String prompt = body.get("prompt").asText();
+            int attempt = attempts.computeIfAbsent(prompt, k -> new AtomicInteger()).incrementAndGet();
+            byte[] out;
+            if (attempt <= failuresPerPrompt) {
+                ex.getResponseHeaders().add("Retry-After", "0.01");
+                out = "{\"error\":\"slow down\"}".getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(status, out.length);
+            } else {
+                ObjectNode r = Jsonl.object();
+                var choices = r.putArray("choices");
+                for (int j = 0; j < body.get("n").asInt(); j++) {
+                    ObjectNode c = choices.addObject();
+                    c.put("index", j);
+                    c.put("text", "\nanswer = " + prompt.length() + "." + j + "\n");
+                    c.put("finish_reason", j % 2 == 0 ? "stop" : "length");
+                    c.putObject("logprobs").putArray("token_logprobs").add(-0.5).add(-0.25);
+                }
+                out = Jsonl.toLine(r).getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(200, out.length);
+            }
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(out);
+            }
+        });
+        server.start();
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) server.stop(0);
+    }
+
+    HttpTeacher teacher(URI url, int retries) {
+        return new HttpTeacher(url, new HttpTeacher.Options("tiny", "secret", 3, 0, retries, Duration.ofSeconds(20), Duration.ofMillis(10), true));
+    }
+
+    @Test
+    void retriesRateLimitsAndCollectsEveryChoice() throws IOException {
+        URI url = start(2, 429);
+        List<PromptRequest> prompts = List.of(new PromptRequest("a", "# one"), new PromptRequest("b", "# three"), new PromptRequest("c", "# x"));
+        List<Completion> got = Collections.synchronizedList(new ArrayList<>());
+        teacher(url, 3).sample(prompts, new SamplingSpec(4, 0.6, 50, 0.95, 150, List.of("\n\n"), 7), got::add);
+        assertEquals(12, got.size());
+        for (PromptRequest p : prompts) {
+            assertEquals(3, attempts.get(p.prompt()).get(), "two 429s then success for " + p.id());
+            List<Completion> mine = got.stream().filter(c -> c.id().equals(p.id())).sorted(java.util.Comparator.comparingInt(Completion::sample)).toList();
+            assertEquals(List.of(0, 1, 2, 3), mine.stream().map(Completion::sample).toList());
+            assertEquals("\nanswer = " + p.prompt().length() + ".1\n", mine.get(1).text());
+            assertEquals("length", mine.get(1).finish());
+            assertEquals(-0.75, mine.get(0).logprob(), 1e-12);
+        }
+        JsonNode b = bodies.get(bodies.size() - 1);
+        assertEquals("tiny", b.get("model").asText());
+        assertEquals(0.6, b.get("temperature").asDouble());
+        assertEquals(0.95, b.get("top_p").asDouble());
+        assertEquals(50, b.get("top_k").asInt());
+        assertEquals(150, b.get("max_tokens").asInt());
+        assertEquals("\n\n", b.get("stop").get(0).asText());
+        // the same prompt id always gets the same seed; different ids differ
+        long seedA = bodies.stream().filter(x -> x.get("prompt").asText().equals("# one")).map(x -> x.get("seed").asLong()).distinct().count();
+        assertEquals(1, seedA);
+        assertTrue(HttpTeacher.seedFor(7, "a") != HttpTeacher.seedFor(7, "b"));
+    }
+
+    @Test
+    void givesUpAfterTheRetryBudgetWithTheServersMessage() throws IOException {
+        URI url = start(100, 503);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> teacher(url, 2).sample(List.of(new PromptRequest("a", "# q")), SamplingSpec.paper(2, 1), c -> { }));
+        assertTrue(e.getMessage().contains("after 3 attempts") && e.getMessage().contains("HTTP 503"), e.getMessage());
+    }
+
+    @Test
+    void clientErrorsAreNotRetried() throws IOException {
+        URI url = start(100, 400);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> teacher(url, 5).sample(List.of(new PromptRequest("a", "# q")), SamplingSpec.paper(2, 1), c -> { }));
+        assertTrue(e.getMessage().contains("rejected prompt a") && e.getMessage().contains("slow down"), e.getMessage());
+        assertEquals(1, attempts.get("# q").get());
+    }
+}

@@ -1,0 +1,65 @@
+// Trainer options from the JSON of ekt_trainer_create, validated field by field.
+#include <cmath>
+
+#include "error.h"
+#include "trainer.h"
+
+namespace ekt {
+namespace {
+
+template <class T>
+T field(const nlohmann::json& j, const char* name, T fallback) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    EKT_FAIL("trainer option '" << name << "' has the wrong type: " << it->dump());
+  }
+}
+
+}  // namespace
+
+TrainerOptions TrainerOptions::parse(const nlohmann::json& j) {
+  EKT_CHECK(j.is_object(), "trainer options must be a JSON object, got " << j.dump());
+  TrainerOptions o;
+  o.adamw.beta1 = field(j, "beta1", o.adamw.beta1);
+  o.adamw.beta2 = field(j, "beta2", o.adamw.beta2);
+  o.adamw.eps = field(j, "eps", o.adamw.eps);
+  o.adamw.weight_decay = field(j, "weight_decay", o.adamw.weight_decay);
+  o.schedule.kind = LrSchedule::parse_kind(field<std::string>(j, "schedule", "linear"));
+  o.schedule.base_lr = field(j, "lr", o.schedule.base_lr);
+  o.schedule.warmup_steps = field<int64_t>(j, "warmup_steps", 0);
+  o.schedule.total_steps = field<int64_t>(j, "total_steps", 0);
+  o.max_grad_norm = field(j, "max_grad_norm", o.max_grad_norm);
+  o.micro_batch = field<int64_t>(j, "micro_batch", 0);
+  o.kd_weight = field(j, "kd_weight", o.kd_weight);
+  o.kd_temperature = field(j, "kd_temperature", o.kd_temperature);
+  o.workers = field(j, "workers", 0);
+  EKT_CHECK(o.schedule.base_lr >= 0 && std::isfinite(o.schedule.base_lr), "lr must be a non-negative number, got " << o.schedule.base_lr);
+  EKT_CHECK(o.schedule.warmup_steps >= 0, "warmup_steps must be non-negative");
+  EKT_CHECK(o.schedule.kind == LrSchedule::Kind::kConstant || o.schedule.total_steps > 0,
+            "a " << LrSchedule::kind_name(o.schedule.kind) << " schedule needs total_steps > 0");
+  EKT_CHECK(o.micro_batch >= 0, "micro_batch must be non-negative, got " << o.micro_batch);
+  EKT_CHECK(o.kd_temperature > 0, "kd_temperature must be positive, got " << o.kd_temperature);
+  EKT_CHECK(o.workers >= 0, "workers must be non-negative (0 = the core's thread count), got " << o.workers);
+  for (const auto& [key, value] : j.items()) {
+    static const char* known[] = {"beta1", "beta2", "eps", "weight_decay", "schedule", "lr", "warmup_steps",
+                                  "total_steps", "max_grad_norm", "micro_batch", "kd_weight", "kd_temperature",
+                                  "workers"};
+    bool ok = false;
+    for (const char* k : known) ok = ok || key == k;
+    EKT_CHECK(ok, "unknown trainer option '" << key << "'");
+  }
+  return o;
+}
+
+nlohmann::json TrainerOptions::to_json() const {
+  return {{"lr", schedule.base_lr}, {"schedule", LrSchedule::kind_name(schedule.kind)},
+          {"warmup_steps", schedule.warmup_steps}, {"total_steps", schedule.total_steps},
+          {"beta1", adamw.beta1}, {"beta2", adamw.beta2}, {"eps", adamw.eps}, {"weight_decay", adamw.weight_decay},
+          {"max_grad_norm", max_grad_norm}, {"micro_batch", micro_batch},
+          {"kd_weight", kd_weight}, {"kd_temperature", kd_temperature}, {"workers", workers}};
+}
+
+}  // namespace ekt
