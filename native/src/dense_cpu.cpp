@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace ekt {
 namespace {
@@ -17,6 +18,7 @@ typedef float Vec16 __attribute__((vector_size(64)));
 constexpr int64_t kRowBlock = 8;   // in_out: rows sharing each loaded weight vector
 constexpr int64_t kColBlock = 32;  // in_out: output columns per block (two vectors)
 constexpr int64_t kDotBlock = 4;   // out_in: rows x outputs per block
+constexpr int64_t kDotMaxRows = 8;  // out_in: rows up to which dot products beat transposing panels
 constexpr int64_t kPrefetchRows = 32;  // in_out: weight rows read ahead (~DRAM latency / row time)
 
 // y[r, 0 .. 32) for `rows` (<= 8) rows: per k, two vectors of row k of the weight (ldw floats
@@ -99,7 +101,7 @@ torch::Tensor dense_cpu(const torch::Tensor& x, const torch::Tensor& weight, con
       for (int64_t p = begin; p < end; ++p)
         in_out_panel(xp, M, K, wp + p * kColBlock, N, bp ? bp + p * kColBlock : nullptr, yp + p * kColBlock, N);
     });
-  } else {
+  } else if (M <= kDotMaxRows) {
     // Dot products along K: each block of 4 weight rows stays in L1 while every row block of x
     // passes by.
     constexpr int64_t kTask = 64;  // outputs per parallel task
@@ -109,9 +111,22 @@ torch::Tensor dense_cpu(const torch::Tensor& x, const torch::Tensor& weight, con
           for (int64_t m = 0; m < M; m += kDotBlock)
             out_in_block(xp + m * K, std::min(kDotBlock, M - m), K, wp + n * K, bp ? bp + n : nullptr, yp + m * N + n, N);
     });
+  } else {
+    // More rows: each panel of 32 weight rows is transposed once into (K, 32) and then serves
+    // every row block through the [in, out] kernel (the transpose costs 1/M of the products).
+    at::parallel_for(0, panels, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> packed(static_cast<size_t>(K * kColBlock));
+      for (int64_t p = begin; p < end; ++p) {
+        const float* panel = wp + p * kColBlock * K;  // (32, K)
+        for (int64_t c = 0; c < kColBlock; ++c)
+          for (int64_t k = 0; k < K; ++k) packed[static_cast<size_t>(k * kColBlock + c)] = panel[c * K + k];
+        in_out_panel(xp, M, K, packed.data(), kColBlock, bp ? bp + p * kColBlock : nullptr, yp + p * kColBlock, N);
+      }
+    });
   }
   // Columns beyond the last whole panel.
-  for (int64_t n = in_out ? panels * kColBlock : panels * kColBlock / 64 * 64; n < N; ++n)
+  const int64_t covered = in_out || M > kDotMaxRows ? panels * kColBlock : panels * kColBlock / 64 * 64;
+  for (int64_t n = covered; n < N; ++n)
     for (int64_t m = 0; m < M; ++m) {
       float sum = bp ? bp[n] : 0.0f;
       for (int64_t k = 0; k < K; ++k) sum += xp[m * K + k] * (in_out ? wp[k * N + n] : wp[n * K + k]);

@@ -11,10 +11,8 @@
 namespace ekt {
 
 // Rows up to which dense_cpu beats BLAS (measured on the reference machine, AVX-512, 2 cores):
-// beyond, BLAS's packing pays off. The [out, in] layout needs dot products along K, which are
-// slower than the [in, out] kernel once the rows outgrow one register block.
-constexpr int64_t kDenseCpuMaxRowsInOut = 128;
-constexpr int64_t kDenseCpuMaxRowsOutIn = 24;
+// beyond, BLAS's packing pays off.
+constexpr int64_t kDenseCpuMaxRows = 128;
 
 // x (M, K) times the weight plus bias (N, or undefined): the weight is (K, N) when `in_out`
 // (GPT-2's Conv1D layout), (N, K) otherwise (nn.Linear). All float32, CPU, contiguous.

@@ -9,8 +9,8 @@ namespace {
 
 TEST(DenseCpu, MatchesTorchInBothWeightLayouts) {
   torch::manual_seed(3);
-  for (int64_t rows : {1, 3, 8, 13, 24, 64, 128}) {
-    for (auto [in, out] : std::vector<std::pair<int64_t, int64_t>>{{16, 32}, {40, 33}, {64, 96}, {7, 5}}) {
+  for (int64_t rows : {1, 3, 8, 9, 13, 24, 64, 128}) {
+    for (auto [in, out] : std::vector<std::pair<int64_t, int64_t>>{{16, 32}, {40, 33}, {64, 96}, {7, 5}, {24, 70}}) {
       torch::Tensor x = torch::randn({rows, in}), bias = torch::randn({out});
       torch::Tensor w_in_out = torch::randn({in, out}), w_out_in = torch::randn({out, in});
       torch::Tensor a = ekt::dense_cpu(x, w_in_out, bias, true), b = ekt::dense_cpu(x, w_out_in, {}, false);
