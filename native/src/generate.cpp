@@ -116,8 +116,10 @@ bool Generator::run(int64_t max_steps) {
 
 // Fills free rows: first with waiting samples of prompts already in the cache (no prefill
 // needed), then with new prompts, prefilled together once enough rows are free to make a
-// batch of them worth it.
+// batch of them worth it. Once this call has prefilled, it tops the rows up regardless: the
+// rows just started finish together, so a sample left out now would wait a whole generation.
 void Generator::admit() {
+  bool filling = false;
   while (true) {
     if (!cache_) {
       if (waiting_.empty()) return;
@@ -138,7 +140,7 @@ void Generator::admit() {
       continue;  // samples that finished on their first token freed their rows again
     }
     const int64_t threshold = std::max<int64_t>(1, max_rows_ / 8);
-    if (free_rows == 0 || waiting_.empty() || (free_rows < threshold && !rows_.empty())) return;
+    if (free_rows == 0 || waiting_.empty() || (free_rows < threshold && !rows_.empty() && !filling)) return;
     std::vector<Work> batch;
     int64_t covered = 0, tokens = 0;
     while (!waiting_.empty() && covered < free_rows && static_cast<int64_t>(groups_.size() + batch.size()) < max_groups_) {
@@ -151,6 +153,7 @@ void Generator::admit() {
     }
     if (batch.empty()) return;  // every group slot is taken; rows free up as groups finish
     prefill(batch);
+    filling = true;
   }
 }
 

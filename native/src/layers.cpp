@@ -27,7 +27,7 @@ torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const t
   const int64_t in = x.size(-1), rows = x.numel() / std::max<int64_t>(in, 1);
   if (!at::GradMode::is_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32 &&
       weight.scalar_type() == torch::kFloat32 && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous()) &&
-      rows > 0 && rows <= kDenseCpuMaxRows) {
+      rows > 0) {
     std::vector<int64_t> shape = x.sizes().vec();
     shape.back() = in_out ? weight.size(1) : weight.size(0);
     return dense_cpu(x.reshape({rows, in}).contiguous(), weight, bias, in_out).view(shape);

@@ -20,8 +20,8 @@ torch::Tensor merge_heads(const torch::Tensor& x);
 // Layout of a projection weight: GPT-2's Conv1D stores [in, out], nn.Linear [out, in].
 enum class WeightLayout { in_out, out_in };
 
-// x (..., in) -> (..., out), plus bias if defined. Inference on the few rows of a decode step on
-// the CPU runs dense_cpu.h's kernels (faster than BLAS there); everything else, torch.
+// x (..., in) -> (..., out), plus bias if defined. Float32 inference on the CPU (no gradients)
+// runs dense_cpu.h's kernels (faster than BLAS there); everything else, torch.
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, WeightLayout layout);
 
 // Scaled dot-product attention with a boolean mask. q (B, H, T, D), k/v (B, Hkv, S, D) with
