@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 TrainCommand.class,
                 SampleCommand.class,
+                RunCommand.class,
+                ServeCommand.class,
                 DemoCommand.class,
         })
 public final class Main {
@@ -21,7 +23,7 @@ public final class Main {
 
     /** Runs the CLI without exiting, for tests. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("ekt: " + ex.getMessage());
             if (System.getenv("EKT_DEBUG") != null) ex.printStackTrace(cmd.getErr());

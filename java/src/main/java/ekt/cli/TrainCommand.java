@@ -9,6 +9,7 @@ import ekt.train.TrainListener;
 import ekt.train.Trainer;
 import ekt.train.TrainingData;
 import ekt.train.TrainingExample;
+import ekt.util.Choices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -60,9 +61,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainConfig config = TrainConfig.builder().epochs(epochs).lr(lr).weightDecay(weightDecay).warmupSteps(warmup)
-                .schedule(TrainConfig.Schedule.valueOf(schedule.toUpperCase(java.util.Locale.ROOT))).maxGradNorm(clip)
-                .batchSize(batch).accum(accum).maxLength(maxLength).mask(TrainConfig.Mask.parse(mask))
-                .overflow(TrainConfig.Overflow.valueOf(overflow.toUpperCase(java.util.Locale.ROOT))).padId(padId).seed(seed)
+                .schedule(Choices.parse("--schedule", schedule, TrainConfig.Schedule.class)).maxGradNorm(clip)
+                .batchSize(batch).accum(accum).maxLength(maxLength).mask(Choices.parse("--mask", mask, TrainConfig.Mask.class))
+                .overflow(Choices.parse("--on-overflow", overflow, TrainConfig.Overflow.class)).padId(padId).seed(seed)
                 .bucketWindow(bucketWindow).logEvery(logEvery).saveEvery(saveEvery).keepCheckpoints(keep).stopAfter(stopAfter)
                 .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers).build();
         List<TrainingExample> examples = TrainingData.read(data, textCodec());

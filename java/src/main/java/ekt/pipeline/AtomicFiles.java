@@ -33,4 +33,24 @@ public final class AtomicFiles {
             throw new UncheckedIOException("cannot write " + target, e);
         }
     }
+
+    /** Renames a fully written directory into place (a leftover target of a killed run is replaced). */
+    public static void moveDirectory(Path source, Path target) {
+        try {
+            if (Files.exists(target)) deleteTree(target);
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + source + " to " + target, e);
+        }
+    }
+
+    /** Deletes a directory tree (or a file) if it exists. */
+    public static void deleteTree(Path root) {
+        if (!Files.exists(root)) return;
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + root, e);
+        }
+    }
 }

@@ -30,6 +30,7 @@ public final class RunDirectory {
     public static RunDirectory open(Path root, JsonNode config, Map<String, String> versions) {
         Path file = root.resolve("manifest.json");
         try {
+            config = Jsonl.JSON.readTree(Jsonl.toLine(config));  // number types as a re-read manifest has them (3L reads back as 3)
             Files.createDirectories(root);
             if (Files.isRegularFile(file)) {
                 ObjectNode existing = (ObjectNode) Jsonl.JSON.readTree(Files.readString(file));
@@ -79,7 +80,10 @@ public final class RunDirectory {
     /** Records progress counts without changing the status (e.g. parts done so far). */
     public synchronized void progress(String stage, Map<String, ? extends Number> counts) {
         ObjectNode c = stageNode(stage).putObject("counts");
-        counts.forEach((k, n) -> c.put(k, n.doubleValue() == Math.rint(n.doubleValue()) ? n.longValue() : n.doubleValue()));
+        counts.forEach((k, n) -> {
+            if (n.doubleValue() == Math.rint(n.doubleValue())) c.put(k, n.longValue());  // not a ?: (it would widen to double)
+            else c.put(k, n.doubleValue());
+        });
         save();
     }
 

@@ -38,11 +38,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         /** Prompt and completion tokens plus the one end-of-text token after them. */
         NO_PADDING,
         /** Completion tokens plus the end-of-text token after them. */
-        COMPLETION_ONLY;
-
-        public static Mask parse(String s) {
-            return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-        }
+        COMPLETION_ONLY
     }
 
     public enum Schedule { LINEAR, COSINE, CONSTANT }

@@ -49,7 +49,7 @@ class TrainCliTest {
         Path model = Reference.make(dir.resolve("m"), "gpt_neo", "--positions", "32");
         Path data = data(dir, 9);
         String[] common = {"train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("run").toString(),
-                "--epochs", "3", "--batch", "2", "--accum", "2", "--max-length", "16", "--warmup", "1", "--lr", "1e-3", "--log-every", "2"};
+                "--epochs", "3", "--batch", "2", "--accum", "2", "--max-length", "16", "--warmup", "1", "--lr", "1e-3", "--log-every", "2", "--mask", "completion-only"};
         List<String> first = new ArrayList<>(List.of(common));
         first.addAll(List.of("--stop-after", "4"));
         Result a = run(first.toArray(String[]::new));
@@ -59,6 +59,9 @@ class TrainCliTest {
         assertTrue(a.out().matches("(?s)step 2/6  epoch 1  loss \\d+\\.\\d{4}  lr .* tok/s .* GFLOP/s  MFU .*%.*"), a.out());
         assertTrue(Files.isRegularFile(dir.resolve("run/step-4/optimizer.safetensors")));
 
+        // A save killed mid-write leaves only step-N.tmp/ behind: --resume must not pick it up.
+        Files.createDirectories(dir.resolve("run/step-5.tmp"));
+        Files.writeString(dir.resolve("run/step-5.tmp/trainer_state.json"), "{\"trunc");
         List<String> second = new ArrayList<>(List.of(common));
         second.add("--resume");
         Result b = run(second.toArray(String[]::new));
@@ -81,6 +84,9 @@ class TrainCliTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains(data + ":2: invalid JSON"), r.err());
         Path good = Files.write(dir.resolve("good.jsonl"), List.of("{\"id\": \"a\", \"prompt_tokens\": [1], \"completion_tokens\": [2]}"));
+        Result mask = run("train", "--model", model.toString(), "--data", good.toString(), "--out", dir.resolve("m").toString(), "--mask", "prompt");
+        assertEquals(1, mask.code());
+        assertTrue(mask.err().contains("--mask: unknown value 'prompt' (one of all, no-padding, completion-only)"), mask.err());
         Result resume = run("train", "--model", model.toString(), "--data", good.toString(), "--out", dir.resolve("empty").toString(), "--resume");
         assertEquals(1, resume.code());
         assertTrue(resume.err().contains("--resume: no checkpoint"), resume.err());

@@ -7,6 +7,7 @@ import ekt.sample.Generation;
 import ekt.sample.SamplePrompt;
 import ekt.sample.TextCodec;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -19,11 +20,30 @@ public final class EngineTeacher implements Teacher {
     private final Model model;
     private final TextCodec codec;
     private final String name;
+    private final boolean ownsModel;
 
+    /** Borrows {@code model}: closing this teacher leaves it open. */
     public EngineTeacher(Model model, TextCodec codec, String name) {
+        this(model, codec, name, false);
+    }
+
+    private EngineTeacher(Model model, TextCodec codec, String name, boolean ownsModel) {
         this.model = model;
         this.codec = codec;
         this.name = name;
+        this.ownsModel = ownsModel;
+    }
+
+    /** Loads a checkpoint directory with its tokenizer; closing the teacher closes the model. */
+    public static EngineTeacher open(Path dir) {
+        TextCodec codec = TextCodec.forModel(dir)
+                .orElseThrow(() -> new IllegalArgumentException("model " + dir + " has no tokenizer (tokenizer.json or vocab.json + merges.txt)"));
+        return new EngineTeacher(Model.load(dir), codec, dir.toString(), true);
+    }
+
+    @Override
+    public void close() {
+        if (ownsModel) model.close();
     }
 
     @Override

@@ -1,0 +1,181 @@
+package ekt.pipeline;
+
+import ekt.core.Model;
+import ekt.data.DataException;
+import ekt.data.Gsm8k;
+import ekt.data.Problem;
+import ekt.eval.MethodResult;
+import ekt.eval.Report;
+import ekt.exec.AnswerChecker;
+import ekt.exec.ExecConfig;
+import ekt.exec.ExecutorPool;
+import ekt.pipeline.teacher.EngineTeacher;
+import ekt.pipeline.teacher.SamplingSpec;
+import ekt.pipeline.teacher.Teacher;
+import ekt.pipeline.teacher.Teachers;
+import ekt.sample.TextCodec;
+import ekt.train.TrainConfig;
+import ekt.util.Choices;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One EKT experiment in one run directory (paper.md §2-§6): the teacher samples programs for the
+ * training problems, they are executed and the correct ones selected; then each configured
+ * method produces a model that is scored on the test problems, and the report compares them.
+ * Every step is a resumable stage, so re-running the same command after a kill continues.
+ *
+ * <p>Methods: {@code ekt} (fine-tune on the selected programs), {@code kd} (the same data plus
+ * KL to a live teacher), {@code ei} (expert iteration), {@code fewshot_teacher},
+ * {@code fewshot_student} and {@code zeroshot_student} (the untrained models prompted).
+ */
+public final class Experiment {
+    static final int CHUNK = 16;
+
+    private final RunConfig config;
+    private final Path configDir;
+    private final RunDirectory run;
+    private final Prompts prompts;
+    private final List<Problem> train, test;
+    private final Path student;
+    private final TextCodec studentCodec;
+
+    public Experiment(RunConfig config, Path configDir, Path out) {
+        this.config = config;
+        this.configDir = configDir;
+        this.run = RunDirectory.open(out, config.toJson(), Map.of("ekt", "0.1.0", "java", System.getProperty("java.version")));
+        Pattern truncation = Pattern.compile(config.prompt().truncation(), Pattern.UNIX_LINES);
+        Prompts base = config.prompt().fewShotFile() == null ? Prompts.zeroShot() : Prompts.paper(resolve(config.prompt().fewShotFile()));
+        this.prompts = new Prompts(base.fewShotPrefix(), truncation, base.eosText());
+        this.train = trainProblems();
+        this.test = limit(Gsm8k.load(resolve(config.data().test()), "test-", this::warn), config.data().limitTest());
+        this.student = resolve(config.student().model());
+        this.studentCodec = TextCodec.forModel(student)
+                .orElseThrow(() -> new IllegalArgumentException("student " + student + " has no tokenizer (tokenizer.json or vocab.json + merges.txt)"));
+    }
+
+    public RunDirectory run() {
+        return run;
+    }
+
+    /** The teacher's stages, in order; {@link #execute(TeacherStage)} can stop after any of them. */
+    public enum TeacherStage { SAMPLE, EXECUTE, SELECT }
+
+    /** Runs (or resumes) every stage and writes {@code report.md}; returns the report text. */
+    public String execute() {
+        return execute(null);
+    }
+
+    /**
+     * Runs (or resumes) the stages up to and including {@code until}, or everything and the report
+     * when {@code until} is null; returns the report text, or a one-line status when stopped early.
+     */
+    public String execute(TeacherStage until) {
+        ExecConfig exec = ExecConfig.defaults().withWorkers(config.execution().workers()).withTimeoutMs(config.execution().timeoutMs())
+                .withMemoryMb(config.execution().memoryMb()).withChecker(Choices.parse("execution.checker", config.execution().checker(), AnswerChecker.class));
+        List<MethodResult> results = new ArrayList<>();
+        Set<String> teacherSolved;
+        try (ExecutorPool pool = ExecutorPool.start(exec); Teacher teacher = Teachers.open(config.teacher(), configDir)) {
+            RunConfig.TeacherConfig t = config.teacher();
+            SamplingSpec teacherSpec = new SamplingSpec(t.n(), t.temperature(), t.topK(), t.topP(), t.maxNewTokens(), List.of(), t.seed());
+            SampleStage.run(run, "teacher-samples", teacher, train, p -> prompts.teacherPrompt(p.question()), teacherSpec, CHUNK);
+            if (until == TeacherStage.SAMPLE) return "sampled: " + run.counts("teacher-samples");
+            ExecuteStage.run(run, "teacher-samples", "teacher-exec", EvaluateStage.byId(train), prompts, pool);
+            if (until == TeacherStage.EXECUTE) return "executed: " + run.counts("teacher-exec");
+            Path pairs = SelectStage.run(run, "teacher-exec", "select", train,
+                    Choices.parse("selection.policy", config.selection().policy(), Selection.Policy.class), config.selection().maxPerProblem());
+            if (until == TeacherStage.SELECT) return "selected: " + run.counts("select");
+            teacherSolved = SelectStage.correctPrograms(new Parts(run.stageDir("teacher-exec")).readAll()).keySet();
+            double coverage = teacherSolved.size() / (double) Math.max(1, train.size());
+            int pairCount = SelectStage.read(pairs).size();
+            Methods methods = new Methods(this, pool);
+            String shots = prompts.fewShotPrefix().isEmpty() ? "zero-shot prompt" : "few-shot";  // a config may leave the prefix empty
+            for (String m : config.methods()) {
+                results.add(switch (m) {
+                    case "ekt" -> methods.fineTuned("ekt", "EKT", pairs, null, coverage, pairCount);
+                    case "kd" -> methods.fineTuned("kd", "KD", pairs, kdTeacher(), coverage, pairCount);
+                    case "ei" -> methods.expertIteration();
+                    case "fewshot_teacher" -> methods.prompted("fewshot_teacher", teacherLabel(), teacher, true);
+                    case "fewshot_student" -> methods.promptedStudent("fewshot_student", "student (" + shots + ")", true);
+                    case "zeroshot_student" -> methods.promptedStudent("zeroshot_student", "student (zero-shot)", false);
+                    default -> throw new IllegalArgumentException("unknown method '" + m + "' (ekt, kd, ei, fewshot_teacher, fewshot_student, zeroshot_student)");
+                });
+            }
+        }
+        String teacherMethod = config.methods().contains("fewshot_teacher") ? teacherLabel() : null;
+        return Report.write(run.root(), config.name(), "the test problems", results, teacherMethod, teacherSolved, config.toJson().toPrettyString());
+    }
+
+    /** The prompted teacher's row; "few-shot" only when there is a few-shot prefix. */
+    private String teacherLabel() {
+        return "teacher (" + (prompts.fewShotPrefix().isEmpty() ? "zero-shot prompt" : "few-shot") + ")";
+    }
+
+    RunConfig config() {
+        return config;
+    }
+
+    Prompts prompts() {
+        return prompts;
+    }
+
+    List<Problem> train() {
+        return train;
+    }
+
+    List<Problem> test() {
+        return test;
+    }
+
+    Path student() {
+        return student;
+    }
+
+    ekt.train.TextCodec trainCodec() {
+        return studentCodec::encode;
+    }
+
+    /** A model directory run by the engine as a prompt completer, with its own tokenizer. */
+    EngineTeacher engine(Model model, Path dir) {
+        TextCodec codec = TextCodec.forModel(dir).orElse(studentCodec);
+        return new EngineTeacher(model, codec, dir.toString());
+    }
+
+    /** The student's fine-tuning settings (paper.md §4) from the config. */
+    TrainConfig studentTraining() {
+        RunConfig.Student s = config.student();
+        return TrainConfig.builder().epochs(s.epochs()).lr(s.lr()).weightDecay(s.weightDecay()).warmupSteps(s.warmupSteps())
+                .schedule(Choices.parse("student.schedule", s.schedule(), TrainConfig.Schedule.class)).batchSize(s.batch()).accum(s.accum())
+                .maxLength(s.maxLength()).mask(Choices.parse("student.mask", s.mask(), TrainConfig.Mask.class)).seed(s.seed()).saveEvery(s.checkpointEvery())
+                .keepCheckpoints(2).logEvery(0).kdWeight(config.kd().klWeight()).kdTemperature(config.kd().temperature()).build();
+    }
+
+    private Path kdTeacher() {
+        String dir = config.kd().teacher() != null ? config.kd().teacher() : "engine".equals(config.teacher().kind()) ? config.teacher().model() : null;
+        if (dir == null) throw new IllegalArgumentException("method kd needs a teacher checkpoint: set kd.teacher (the teacher here is " + config.teacher().kind() + ")");
+        return resolve(dir);
+    }
+
+    private List<Problem> trainProblems() {
+        List<Problem> all = Gsm8k.load(resolve(config.data().train()), "train-", this::warn);
+        if (config.data().devIndices() != null) all = Gsm8k.split(all, Gsm8k.readIndices(resolve(config.data().devIndices()))).train();
+        return limit(all, config.data().limitTrain());
+    }
+
+    private static List<Problem> limit(List<Problem> problems, int n) {
+        return n > 0 && n < problems.size() ? List.copyOf(problems.subList(0, n)) : problems;
+    }
+
+    Path resolve(String path) {
+        return configDir.resolve(path).normalize();
+    }
+
+    private void warn(DataException e) {
+        System.err.println("[ekt] skipped: " + e.getMessage());
+    }
+}

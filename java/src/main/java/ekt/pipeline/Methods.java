@@ -1,0 +1,126 @@
+package ekt.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import ekt.core.Model;
+import ekt.data.Problem;
+import ekt.eval.MethodResult;
+import ekt.exec.ExecutorPool;
+import ekt.pipeline.teacher.SamplingSpec;
+import ekt.pipeline.teacher.Teacher;
+import ekt.train.TrainConfig;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** The methods an {@link Experiment} compares; each ends with a scored model. */
+final class Methods {
+    private final Experiment experiment;
+    private final ExecutorPool pool;
+
+    Methods(Experiment experiment, ExecutorPool pool) {
+        this.experiment = experiment;
+        this.pool = pool;
+    }
+
+    /** EKT, or KD when {@code teacher} is set: fine-tune the student on the selected programs. */
+    MethodResult fineTuned(String method, String label, Path pairs, Path teacher, double coverage, int pairCount) {
+        if (pairCount == 0) {
+            System.err.println("[ekt] " + label + ": the teacher solved no training problem, so there is nothing to train on");
+            return promptedStudent(method, label + " (no training data: base student)", false);
+        }
+        TrainStage.Result trained = TrainStage.run(experiment.run(), method + "-train", experiment.student(), teacher, pairs,
+                experiment.studentTraining(), experiment.trainCodec());
+        return evaluated(method, label, trained.model(), pairCount, coverage, trained.loss());
+    }
+
+    /** A model used as it is, with the few-shot prompt or the bare {@code "# question"}. */
+    MethodResult prompted(String method, String label, Teacher model, boolean fewShot) {
+        Prompts prompts = experiment.prompts();
+        Function<Problem, String> prompt = fewShot ? p -> prompts.teacherPrompt(p.question()) : p -> Prompts.question(p.question());
+        EvaluateStage.Result r = EvaluateStage.run(experiment.run(), method, model, experiment.test(), prompt,
+                experiment.config().evaluation(), prompts, pool, Experiment.CHUNK);
+        return new MethodResult(label, r.scores(), null, null, List.of(), r.programLines());
+    }
+
+    MethodResult promptedStudent(String method, String label, boolean fewShot) {
+        try (Model model = Model.load(experiment.student())) {
+            return prompted(method, label, experiment.engine(model, experiment.student()), fewShot);
+        }
+    }
+
+    /**
+     * Expert iteration (paper.md §6): the solved set starts from the few-shot student's samples on
+     * the training problems; each round fine-tunes a fresh copy of the base student on the first
+     * correct program of every solved problem, then samples the unsolved problems with it and adds
+     * the newly solved. The student of the last round is evaluated.
+     */
+    MethodResult expertIteration() {
+        RunConfig.ExpertIteration ei = experiment.config().ei();
+        RunDirectory run = experiment.run();
+        Prompts prompts = experiment.prompts();
+        Map<String, Problem> byId = EvaluateStage.byId(experiment.train());
+        SamplingSpec spec = new SamplingSpec(ei.n(), ei.temperature(), experiment.config().teacher().topK(), 1.0, ei.maxNewTokens(), List.of(),
+                experiment.config().teacher().seed());
+        Map<String, Selection.Candidate> solved = new LinkedHashMap<>();
+        try (Model base = Model.load(experiment.student())) {
+            SampleStage.run(run, "ei-r0-samples", experiment.engine(base, experiment.student()), experiment.train(),
+                    p -> prompts.teacherPrompt(p.question()), spec, Experiment.CHUNK);
+        }
+        ExecuteStage.run(run, "ei-r0-samples", "ei-r0-exec", byId, prompts, pool);
+        addSolved(solved, "ei-r0-exec");
+        TrainStage.Result last = null;
+        List<double[]> loss = new ArrayList<>();
+        for (int round = 1; round <= ei.rounds() && !solved.isEmpty(); round++) {
+            String r = "ei-r" + round;
+            Path pairs = run.stageDir(r + "-pairs").resolve(SelectStage.FILE);
+            SelectStage.write(pairs, pairsOf(solved));
+            last = TrainStage.run(run, r + "-train", experiment.student(), null, pairs, eiTraining(ei), experiment.trainCodec());
+            for (double[] p : last.loss()) loss.add(new double[]{loss.size() + 1, p[1]});
+            List<Problem> unsolved = experiment.train().stream().filter(p -> !solved.containsKey(p.id())).toList();
+            if (round == ei.rounds() || unsolved.isEmpty()) break;
+            try (Model student = Model.load(last.model())) {
+                SampleStage.run(run, r + "-samples", experiment.engine(student, last.model()), unsolved,
+                        p -> Prompts.question(p.question()), spec, Experiment.CHUNK);
+            }
+            ExecuteStage.run(run, r + "-samples", r + "-exec", byId, prompts, pool);
+            addSolved(solved, r + "-exec");
+        }
+        double coverage = solved.size() / (double) Math.max(1, experiment.train().size());
+        if (last == null) {
+            System.err.println("[ekt] expert iteration: the few-shot student solved no training problem; nothing to train on");
+            return promptedStudent("ei", "EI (nothing solved: base student)", false);
+        }
+        return evaluated("ei", "EI", last.model(), solved.size(), coverage, loss);
+    }
+
+    private MethodResult evaluated(String method, String label, Path model, int examples, double coverage, List<double[]> loss) {
+        try (Model m = Model.load(model)) {
+            EvaluateStage.Result r = EvaluateStage.run(experiment.run(), method, experiment.engine(m, model), experiment.test(),
+                    p -> Prompts.question(p.question()), experiment.config().evaluation(), experiment.prompts(), pool, Experiment.CHUNK);
+            return new MethodResult(label, r.scores(), examples, coverage, loss, r.programLines());
+        }
+    }
+
+    private TrainConfig eiTraining(RunConfig.ExpertIteration ei) {
+        return experiment.studentTraining().toBuilder().epochs(ei.epochs()).lr(ei.lr()).schedule(TrainConfig.Schedule.CONSTANT)
+                .warmupSteps(0).maxLength(ei.maxLength()).build();
+    }
+
+    private void addSolved(Map<String, Selection.Candidate> solved, String execStage) {
+        List<JsonNode> records = new Parts(experiment.run().stageDir(execStage)).readAll();
+        SelectStage.correctPrograms(records).forEach((id, candidates) -> solved.putIfAbsent(id, candidates.get(0)));
+    }
+
+    private List<Selection.Pair> pairsOf(Map<String, Selection.Candidate> solved) {
+        List<Selection.Pair> out = new ArrayList<>();
+        for (Problem p : experiment.train()) {
+            Selection.Candidate c = solved.get(p.id());
+            if (c != null) out.add(new Selection.Pair(p.id(), c.sample(), Prompts.question(p.question()), "\n" + c.program()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,34 @@
+package ekt.pipeline.teacher;
+
+import ekt.pipeline.RunConfig;
+
+import java.net.URI;
+import java.nio.file.Path;
+
+/** Builds the configured teacher backend: a local checkpoint, an HTTP server or a replay file. */
+public final class Teachers {
+    private Teachers() {
+    }
+
+    /** @param configDir relative paths in the config are resolved against it */
+    public static Teacher open(RunConfig.TeacherConfig t, Path configDir) {
+        return switch (t.kind()) {
+            case "engine" -> EngineTeacher.open(configDir.resolve(required(t.model(), "model")).normalize());
+            case "http" -> {
+                HttpTeacher.Options d = HttpTeacher.Options.defaults(required(t.apiModel(), "api_model"));
+                yield new HttpTeacher(URI.create(required(t.url(), "url")), new HttpTeacher.Options(d.model(), d.apiKey(), t.concurrency(),
+                        t.requestsPerMinute(), d.maxRetries(), d.timeout(), d.initialBackoff(), false));  // top_k is not part of the OpenAI API
+            }
+            case "replay" -> {
+                Path file = configDir.resolve(required(t.replayFile(), "replay_file")).normalize();
+                yield new ReplayTeacher(file, "train-", e -> System.err.println("[ekt] skipped: " + e.getMessage()));
+            }
+            default -> throw new IllegalArgumentException("teacher kind must be engine, http or replay, not '" + t.kind() + "'");
+        };
+    }
+
+    private static String required(String value, String field) {
+        if (value == null || value.isBlank()) throw new IllegalArgumentException("teacher needs '" + field + "'");
+        return value;
+    }
+}

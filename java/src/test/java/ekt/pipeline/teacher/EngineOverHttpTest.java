@@ -1,0 +1,60 @@
+package ekt.pipeline.teacher;
+
+import ekt.core.Model;
+import ekt.data.Jsonl;
+import ekt.serve.CompletionServer;
+import ekt.tokenizer.ByteLevelBpe;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The HTTP teacher against a real server: the JDK's HTTP server ({@link CompletionServer})
+ * serving a local checkpoint through the native engine. Each completion that comes back over
+ * HTTP must be exactly the one the engine draws directly for the same prompt and seed.
+ */
+class EngineOverHttpTest {
+    @Test
+    void httpCompletionsAreTheEnginesOwn(@TempDir Path dir) throws Exception {
+        ByteLevelBpe tokenizer = ByteLevelBpe.smallVocabulary();
+        String config = Jsonl.toLine(Jsonl.object().put("model_type", "gpt2").put("vocab_size", tokenizer.vocabSize()).put("n_positions", 64)
+                .put("n_embd", 32).put("n_layer", 2).put("n_head", 4).put("eos_token_id", tokenizer.eosId()).put("bos_token_id", tokenizer.eosId()));
+        try (Model m = Model.init(config, 7, "cpu")) {
+            m.save(dir);
+        }
+        tokenizer.save(dir);
+        List<PromptRequest> prompts = List.of(new PromptRequest("q1", "# Mia has 3 apples."), new PromptRequest("q2", "# x"));
+        SamplingSpec spec = new SamplingSpec(3, 0.9, 0, 1.0, 12, List.of("\n"), 5);  // top-k is not part of the OpenAI API
+
+        Map<String, Completion> overHttp = new HashMap<>();
+        try (EngineTeacher served = EngineTeacher.open(dir); CompletionServer server = new CompletionServer(served, "tiny", "127.0.0.1", 0, 2);
+             HttpTeacher http = new HttpTeacher(URI.create("http://127.0.0.1:" + server.port()), HttpTeacher.Options.defaults("tiny"))) {
+            http.sample(prompts, spec, c -> overHttp.put(c.id() + "/" + c.sample(), c));
+        }
+        assertEquals(6, overHttp.size());
+
+        try (EngineTeacher direct = EngineTeacher.open(dir)) {
+            for (PromptRequest p : prompts) {
+                // The server keys a request's prompts by position; the HTTP teacher sends a seed mixed from the run seed and the id.
+                SamplingSpec asServed = new SamplingSpec(spec.n(), spec.temperature(), spec.topK(), spec.topP(), spec.maxNewTokens(), spec.stop(),
+                        HttpTeacher.seedFor(spec.seed(), p.id()));
+                direct.sample(List.of(new PromptRequest("0", p.prompt())), asServed, c -> {
+                    Completion h = overHttp.get(p.id() + "/" + c.sample());
+                    assertEquals(c.text(), h.text(), p.id() + " sample " + c.sample());
+                    assertEquals(c.logprob(), h.logprob(), 1e-9 * Math.abs(c.logprob()));
+                    assertEquals("length".equals(c.finish()) ? "length" : "stop", h.finish());
+                });
+            }
+        }
+        assertTrue(overHttp.values().stream().noneMatch(c -> c.text().indexOf('\n') >= 0 && c.text().indexOf('\n') < c.text().length() - 1),
+                "the stop string ends every completion");
+    }
+}
