@@ -101,7 +101,6 @@ void Generator::plan(int64_t prompt_tokens) {
   prefill_tokens_ = std::max<int64_t>(1, std::min<int64_t>(max_groups_, 8)) * prompt_tokens;
   planned_bytes_ = bytes_for(lo);
   cache_ = std::make_unique<PrefixCache>(c, CacheShape{max_groups_, prompt_tokens, max_rows_, decode_tokens}, tensor_options_);
-  cache_->set_gather(options_.gather_attention);
   group_logits_ = torch::empty({max_groups_, c.vocab_size}, tensor_options_);
 }
 
@@ -117,8 +116,10 @@ bool Generator::run(int64_t max_steps) {
 
 // Fills free rows: first with waiting samples of prompts already in the cache (no prefill
 // needed), then with new prompts, prefilled together once enough rows are free to make a
-// batch of them worth it.
+// batch of them worth it. Once this call has prefilled, it tops the rows up regardless: the
+// rows just started finish together, so a sample left out now would wait a whole generation.
 void Generator::admit() {
+  bool filling = false;
   while (true) {
     if (!cache_) {
       if (waiting_.empty()) return;
@@ -139,7 +140,7 @@ void Generator::admit() {
       continue;  // samples that finished on their first token freed their rows again
     }
     const int64_t threshold = std::max<int64_t>(1, max_rows_ / 8);
-    if (free_rows == 0 || waiting_.empty() || (free_rows < threshold && !rows_.empty())) return;
+    if (free_rows == 0 || waiting_.empty() || (free_rows < threshold && !rows_.empty() && !filling)) return;
     std::vector<Work> batch;
     int64_t covered = 0, tokens = 0;
     while (!waiting_.empty() && covered < free_rows && static_cast<int64_t>(groups_.size() + batch.size()) < max_groups_) {
@@ -152,6 +153,7 @@ void Generator::admit() {
     }
     if (batch.empty()) return;  // every group slot is taken; rows free up as groups finish
     prefill(batch);
+    filling = true;
   }
 }
 
@@ -259,10 +261,11 @@ void Generator::decode_step() {
                                  row.tokens.size());
   }
   for (const Group& g : groups_) group_length.push_back(g.length);
-  cache_->prepare(row_group, row_decoded, group_length);
-  AttentionContext ctx(cache_->positions(), *cache_);
-  torch::Tensor h = model_.hidden(torch::tensor(ids, torch::kInt64).view({R, 1}).to(tensor_options_.device()), ctx);
-  Draw draw = draw_tokens(model_.logits(h.select(1, 0)), torch::tensor(uniforms, torch::kFloat64), options_.sampling);
+  DecodeBatch batch(*cache_, options_.attention, row_group, row_decoded, group_length);
+  AttentionContext ctx(batch.positions(), batch);
+  torch::Tensor x = torch::tensor(ids, torch::kInt64).view({R, 1}).to(tensor_options_.device());
+  torch::Tensor logits = model_.logits(model_.hidden(x, ctx).select(1, 0));  // (R, V)
+  Draw draw = draw_tokens(logits, torch::tensor(uniforms, torch::kFloat64), options_.sampling);
   const int64_t* tokens = draw.tokens.data_ptr<int64_t>();
   const float* logprobs = draw.logprobs.data_ptr<float>();
   std::vector<bool> done(ids.size());

@@ -28,7 +28,7 @@ struct GenerationOptions {
   bool share_prompt = true;
   int64_t max_rows = 256;     // samples decoded together, at most (the memory budget may lower it)
   int64_t memory_bytes = 0;   // for caches and activations; 0: min(8 GiB, a quarter of RAM)
-  bool gather_attention = false;  // the per-row fallback attention path (tests compare both)
+  AttentionPath attention = AttentionPath::kernel;  // tests compare the paths
 };
 
 struct FinishedSample {

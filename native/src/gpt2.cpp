@@ -36,19 +36,19 @@ class Gpt2 final : public GptDecoder {
   torch::Tensor attention_block(size_t l, const torch::Tensor& x, const AttentionContext& ctx) override {
     const Layer& w = layers_[l];
     const int64_t H = config().heads;
-    torch::Tensor qkv = torch::matmul(x, w.c_attn_w) + w.c_attn_b;  // (B, T, 3C)
+    torch::Tensor qkv = dense(x, w.c_attn_w, w.c_attn_b, WeightLayout::in_out);  // (B, T, 3C)
     auto parts = qkv.chunk(3, -1);
     double divide_by = config().scale_attention ? std::sqrt(static_cast<double>(config().head_dim)) : 1.0;
     if (config().scale_by_inverse_layer_idx) divide_by *= static_cast<double>(l + 1);
     torch::Tensor y = ctx.attend(l, split_heads(parts[0], H), split_heads(parts[1], H), split_heads(parts[2], H), 0,
                                  divide_by);  // (B, H, T, D)
-    return torch::matmul(merge_heads(y), w.c_proj_w) + w.c_proj_b;
+    return dense(merge_heads(y), w.c_proj_w, w.c_proj_b, WeightLayout::in_out);
   }
 
   torch::Tensor mlp_block(size_t l, const torch::Tensor& x) override {
     const Layer& w = layers_[l];
-    torch::Tensor h = activation(torch::matmul(x, w.fc_w) + w.fc_b, config().activation);  // (B, T, F)
-    return torch::matmul(h, w.proj_w) + w.proj_b;
+    torch::Tensor h = activation(dense(x, w.fc_w, w.fc_b, WeightLayout::in_out), config().activation);  // (B, T, F)
+    return dense(h, w.proj_w, w.proj_b, WeightLayout::in_out);
   }
 
  private:

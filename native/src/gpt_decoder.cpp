@@ -1,5 +1,7 @@
 #include "gpt_decoder.h"
 
+#include "layers.h"
+
 namespace ekt {
 
 std::vector<ParamSpec> GptDecoder::specs(const ModelConfig& c, const LayerSpecs& layer_specs) {
@@ -45,7 +47,7 @@ torch::Tensor GptDecoder::hidden(const torch::Tensor& ids, const AttentionContex
 }
 
 torch::Tensor GptDecoder::logits(const torch::Tensor& hidden) {
-  return torch::linear(hidden, lm_head_);  // (..., V)
+  return dense(hidden, lm_head_, {}, WeightLayout::out_in);  // (..., V)
 }
 
 }  // namespace ekt

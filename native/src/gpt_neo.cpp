@@ -35,14 +35,15 @@ class GptNeo final : public GptDecoder {
   torch::Tensor attention_block(size_t l, const torch::Tensor& x, const AttentionContext& ctx) override {
     const Layer& w = layers_[l];
     const int64_t H = config().heads;
-    torch::Tensor y = ctx.attend(l, split_heads(torch::linear(x, w.q), H), split_heads(torch::linear(x, w.k), H),
-                                 split_heads(torch::linear(x, w.v), H), config().window[l], 0.0);  // (B, H, T, D)
-    return torch::linear(merge_heads(y), w.out_w, w.out_b);  // (B, T, C)
+    auto project = [&](const torch::Tensor& weight) { return split_heads(dense(x, weight, {}, WeightLayout::out_in), H); };
+    torch::Tensor y = ctx.attend(l, project(w.q), project(w.k), project(w.v), config().window[l], 0.0);  // (B, H, T, D)
+    return dense(merge_heads(y), w.out_w, w.out_b, WeightLayout::out_in);  // (B, T, C)
   }
 
   torch::Tensor mlp_block(size_t l, const torch::Tensor& x) override {
     const Layer& w = layers_[l];
-    return torch::linear(activation(torch::linear(x, w.fc_w, w.fc_b), config().activation), w.proj_w, w.proj_b);
+    torch::Tensor h = activation(dense(x, w.fc_w, w.fc_b, WeightLayout::out_in), config().activation);  // (B, T, F)
+    return dense(h, w.proj_w, w.proj_b, WeightLayout::out_in);
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "dense_cpu.h"
 #include "error.h"
 
 namespace ekt {
@@ -19,6 +20,21 @@ torch::Tensor activation(const torch::Tensor& x, const std::string& kind) {
   if (kind == "relu") return torch::relu(x);
   if (kind == "silu" || kind == "swish") return torch::silu(x);
   EKT_FAIL("unsupported activation '" << kind << "'");
+}
+
+torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, WeightLayout layout) {
+  const bool in_out = layout == WeightLayout::in_out;
+  const int64_t in = x.size(-1), rows = x.numel() / std::max<int64_t>(in, 1);
+  if (!at::GradMode::is_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32 &&
+      weight.scalar_type() == torch::kFloat32 && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous()) &&
+      rows > 0) {
+    std::vector<int64_t> shape = x.sizes().vec();
+    shape.back() = in_out ? weight.size(1) : weight.size(0);
+    return dense_cpu(x.reshape({rows, in}).contiguous(), weight, bias, in_out).view(shape);
+  }
+  if (!in_out) return torch::linear(x, weight, bias);
+  torch::Tensor y = torch::matmul(x, weight);
+  return bias.defined() ? y + bias : y;
 }
 
 torch::Tensor split_heads(const torch::Tensor& x, int64_t heads) {

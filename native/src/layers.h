@@ -17,6 +17,13 @@ void check_activation(const std::string& kind, const std::string& context);
 torch::Tensor split_heads(const torch::Tensor& x, int64_t heads);
 torch::Tensor merge_heads(const torch::Tensor& x);
 
+// Layout of a projection weight: GPT-2's Conv1D stores [in, out], nn.Linear [out, in].
+enum class WeightLayout { in_out, out_in };
+
+// x (..., in) -> (..., out), plus bias if defined. Float32 inference on the CPU (no gradients)
+// runs dense_cpu.h's kernels (faster than BLAS there); everything else, torch.
+torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, WeightLayout layout);
+
 // Scaled dot-product attention with a boolean mask. q (B, H, T, D), k/v (B, Hkv, S, D) with
 // H a multiple of Hkv (grouped-query), allowed (B, 1, T, S). Scores are computed in float32.
 // scale multiplies q.k; divide_by, if non-zero, divides instead (GPT-2 divides by sqrt(D)).

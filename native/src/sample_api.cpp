@@ -75,8 +75,9 @@ GenerationOptions parse_options(const char* text, const ModelConfig& config) {
   o.max_rows = field<int64_t>(j, "max_batch", 256);
   o.memory_bytes = field<int64_t>(j, "memory_budget_mb", 0) * (int64_t{1} << 20);
   const std::string attention = field<std::string>(j, "attention", "shared");
-  EKT_CHECK(attention == "shared" || attention == "gather", "sampling option 'attention' must be \"shared\" or \"gather\", got '" << attention << "'");
-  o.gather_attention = attention == "gather";
+  EKT_CHECK(attention == "shared" || attention == "torch" || attention == "gather",
+            "sampling option 'attention' must be \"shared\", \"torch\" or \"gather\", got '" << attention << "'");
+  o.attention = attention == "gather" ? AttentionPath::gather : attention == "torch" ? AttentionPath::torch : AttentionPath::kernel;
   return o;
 }
 

@@ -49,14 +49,14 @@ Draw draw_tokens(const torch::Tensor& logits, const torch::Tensor& uniforms, con
   if (params.temperature == 0.0) {
     tokens = x.argmax(1);
   } else {
-    torch::Tensor scaled = x / params.temperature;
-    torch::Tensor order;  // (R, K): vocabulary ids of the candidates, most likely first
+    // Candidates before scaling (dividing by T > 0 keeps the order), so only they are divided.
+    torch::Tensor candidates = x, order;  // order (R, K): vocabulary ids of the candidates, most likely first
     if (params.top_k > 0 && params.top_k < vocab) {
-      std::tie(scaled, order) = scaled.topk(params.top_k, 1, /*largest=*/true, /*sorted=*/true);
+      std::tie(candidates, order) = x.topk(params.top_k, 1, /*largest=*/true, /*sorted=*/true);
     } else if (params.top_p < 1.0) {
-      std::tie(scaled, order) = scaled.sort(1, /*descending=*/true);
+      std::tie(candidates, order) = x.sort(1, /*descending=*/true);
     }
-    torch::Tensor probs = torch::softmax(scaled, 1).to(torch::kFloat64);  // (R, K)
+    torch::Tensor probs = torch::softmax(candidates / params.temperature, 1).to(torch::kFloat64);  // (R, K)
     if (params.top_p < 1.0) {
       torch::Tensor mass_before = probs.cumsum(1) - probs;
       probs = probs.masked_fill(mass_before >= params.top_p, 0.0);

@@ -205,7 +205,7 @@ TEST_P(GeneratorTest, GreedyWithSharedCacheEqualsUncachedGreedy) {
   }
 }
 
-TEST_P(GeneratorTest, SharedNaiveAndGatheredAttentionDrawTheSameSamples) {
+TEST_P(GeneratorTest, SharedNaiveAndEveryAttentionPathDrawTheSameSamples) {
   auto model = random_model(GetParam(), 2);
   ekt::GenerationOptions o;
   o.samples = 3;
@@ -216,11 +216,13 @@ TEST_P(GeneratorTest, SharedNaiveAndGatheredAttentionDrawTheSameSamples) {
   o.share_prompt = false;
   auto naive = generate(*model, o);
   o.share_prompt = true;
-  o.gather_attention = true;
+  o.attention = ekt::AttentionPath::gather;
   auto gathered = generate(*model, o);
+  o.attention = ekt::AttentionPath::torch;
+  auto torch_ops = generate(*model, o);
   ASSERT_EQ(shared.size(), 9u);
   for (const auto& [key, s] : shared) {
-    for (const auto* other : {&naive, &gathered}) {
+    for (const auto* other : {&naive, &gathered, &torch_ops}) {
       const ekt::FinishedSample& t = other->at(key);
       ASSERT_EQ(s.tokens, t.tokens);
       for (size_t i = 0; i < s.logprobs.size(); ++i) EXPECT_NEAR(s.logprobs[i], t.logprobs[i], 1e-4);

@@ -32,7 +32,9 @@ typedef struct ekt_sampler ekt_sampler;
  *   "share_prompt": true (false: every sample prefills its own copy of the prompt: the naive
  *     baseline), "max_batch": rows decoded together (256), "memory_budget_mb": caches and
  *     activations (0 = min(8 GiB, RAM / 4)); the batch shrinks to fit it, and a request whose
- *     single sample does not fit fails with a message, "attention": "shared" | "gather".
+ *     single sample does not fit fails with a message, "attention": "shared" (default:
+ *     a CPU kernel, torch ops on other devices) | "torch" (torch ops) | "gather" (per-row
+ *     gathered keys, the path of architectures that do not call AttentionContext::attend).
  * The model must outlive the sampler. */
 EKT_API ekt_sampler* ekt_sampler_create(ekt_model* model, const char* options_json);
 EKT_API void ekt_sampler_free(ekt_sampler* sampler);

@@ -16,7 +16,7 @@ import java.util.List;
  *                      baseline, for benchmarks)
  * @param maxBatch      samples decoded together at most; the engine lowers it to fit memoryBudgetMb
  * @param memoryBudgetMb for caches and activations; 0 = min(8 GiB, a quarter of RAM)
- * @param attention     "shared" (default) or "gather" (the per-row fallback path, for tests)
+ * @param attention     "shared" (default), "torch" or "gather": attention implementations, for tests
  */
 public record SamplingOptions(int n, double temperature, int topK, double topP, int maxNewTokens, long seed,
                               Integer eosTokenId, List<int[]> stopTokens, List<StopString> stopStrings,
