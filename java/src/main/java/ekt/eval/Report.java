@@ -38,7 +38,9 @@ public final class Report {
                     .append(r.trainingExamples() == null ? "–" : r.trainingExamples().toString()).append(" | ")
                     .append(r.teacherCoverage() == null ? "–" : pct(r.teacherCoverage())).append(" |\n");
         }
-        md.append("\n");
+        md.append("\nTraining examples: the (question, program) pairs the method's student was fine-tuned on. Teacher coverage: the share of ")
+                .append("training problems with at least one correct program in the method's source (the teacher's samples for EKT and KD, ")
+                .append("the student's own samples over all rounds for expert iteration).\n\n");
         appendBeyondTeacher(md, results, teacherMethod);
         if (teacherSolvedOnTrain != null)
             md.append("The teacher solved ").append(teacherSolvedOnTrain.size()).append(" training problems (the training set of EKT and KD).\n\n");
