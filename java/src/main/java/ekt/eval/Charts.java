@@ -20,7 +20,7 @@ public final class Charts {
         System.setProperty("java.awt.headless", "true");
     }
 
-    private static final int W = 720, H = 440, LEFT = 70, RIGHT = 170, TOP = 40, BOTTOM = 55;
+    private static final int W = 800, H = 440, LEFT = 70, RIGHT = 250, TOP = 40, BOTTOM = 55;
     private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
             new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
 
@@ -130,7 +130,7 @@ public final class Charts {
             g.setColor(color);
             g.fillRect(W - RIGHT + 12, y - 9, 12, 12);
             g.setColor(Color.BLACK);
-            g.drawString(label.length() > 22 ? label.substring(0, 22) : label, W - RIGHT + 30, y + 2);
+            g.drawString(label.length() > 32 ? label.substring(0, 31) + "…" : label, W - RIGHT + 30, y + 2);
         }
 
         byte[] png() {
