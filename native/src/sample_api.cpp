@@ -10,6 +10,7 @@
 #include "api_guard.h"
 #include "error.h"
 #include "generate.h"
+#include "json_options.h"
 #include "model_handle.h"
 
 struct ekt_sampler {
@@ -21,17 +22,6 @@ struct ekt_sampler {
 namespace ekt {
 namespace {
 
-template <class T>
-T field(const nlohmann::json& j, const char* name, T fallback) {
-  auto it = j.find(name);
-  if (it == j.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    EKT_FAIL("sampling option '" << name << "' has the wrong type: " << it->dump());
-  }
-}
-
 std::vector<TextStop> parse_stop_strings(const nlohmann::json& j) {
   std::vector<TextStop> out;
   if (!j.contains("stop_strings")) return out;
@@ -42,7 +32,7 @@ std::vector<TextStop> parse_stop_strings(const nlohmann::json& j) {
     } else {
       EKT_CHECK(s.is_object() && s.contains("start") && s["start"].is_string(),
                 "a stop string must be \"text\" or {\"start\": \"...\", \"end\": \"...\"}, got " << s.dump());
-      out.push_back({s["start"].get<std::string>(), field<std::string>(s, "end", "")});
+      out.push_back({s["start"].get<std::string>(), JsonOptions(s, "stop string field").get<std::string>("end", "")});
     }
   }
   return out;
@@ -61,20 +51,21 @@ GenerationOptions parse_options(const char* text, const ModelConfig& config) {
   for (const auto& item : j.items())
     EKT_CHECK(std::any_of(std::begin(known), std::end(known), [&](const char* k) { return item.key() == k; }),
               "unknown sampling option '" << item.key() << "'");
+  const JsonOptions in(j, "sampling option");
   GenerationOptions o;
-  o.samples = field<int64_t>(j, "n", 1);
-  o.sampling.temperature = field<double>(j, "temperature", 1.0);
-  o.sampling.top_k = field<int64_t>(j, "top_k", 0);
-  o.sampling.top_p = field<double>(j, "top_p", 1.0);
-  o.max_new_tokens = field<int64_t>(j, "max_new_tokens", 128);
-  o.seed = field<uint64_t>(j, "seed", 0);
-  o.stops.eos = field<int64_t>(j, "eos_token_id", config.eos_token_id);
-  o.stops.token_sequences = field<std::vector<std::vector<int64_t>>>(j, "stop_tokens", {});
+  o.samples = in.get<int64_t>("n", 1);
+  o.sampling.temperature = in.get<double>("temperature", 1.0);
+  o.sampling.top_k = in.get<int64_t>("top_k", 0);
+  o.sampling.top_p = in.get<double>("top_p", 1.0);
+  o.max_new_tokens = in.get<int64_t>("max_new_tokens", 128);
+  o.seed = in.get<uint64_t>("seed", 0);
+  o.stops.eos = in.get<int64_t>("eos_token_id", config.eos_token_id);
+  o.stops.token_sequences = in.get<std::vector<std::vector<int64_t>>>("stop_tokens", {});
   o.stops.texts = parse_stop_strings(j);
-  o.share_prompt = field<bool>(j, "share_prompt", true);
-  o.max_rows = field<int64_t>(j, "max_batch", 256);
-  o.memory_bytes = field<int64_t>(j, "memory_budget_mb", 0) * (int64_t{1} << 20);
-  const std::string attention = field<std::string>(j, "attention", "shared");
+  o.share_prompt = in.get<bool>("share_prompt", true);
+  o.max_rows = in.get<int64_t>("max_batch", 256);
+  o.memory_bytes = in.get<int64_t>("memory_budget_mb", 0) * (int64_t{1} << 20);
+  const std::string attention = in.get<std::string>("attention", "shared");
   EKT_CHECK(attention == "shared" || attention == "torch" || attention == "gather",
             "sampling option 'attention' must be \"shared\", \"torch\" or \"gather\", got '" << attention << "'");
   o.attention = attention == "gather" ? AttentionPath::gather : attention == "torch" ? AttentionPath::torch : AttentionPath::kernel;

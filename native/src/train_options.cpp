@@ -2,40 +2,28 @@
 #include <cmath>
 
 #include "error.h"
+#include "json_options.h"
 #include "trainer.h"
 
 namespace ekt {
-namespace {
-
-template <class T>
-T field(const nlohmann::json& j, const char* name, T fallback) {
-  auto it = j.find(name);
-  if (it == j.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    EKT_FAIL("trainer option '" << name << "' has the wrong type: " << it->dump());
-  }
-}
-
-}  // namespace
 
 TrainerOptions TrainerOptions::parse(const nlohmann::json& j) {
   EKT_CHECK(j.is_object(), "trainer options must be a JSON object, got " << j.dump());
+  const JsonOptions in(j, "trainer option");
   TrainerOptions o;
-  o.adamw.beta1 = field(j, "beta1", o.adamw.beta1);
-  o.adamw.beta2 = field(j, "beta2", o.adamw.beta2);
-  o.adamw.eps = field(j, "eps", o.adamw.eps);
-  o.adamw.weight_decay = field(j, "weight_decay", o.adamw.weight_decay);
-  o.schedule.kind = LrSchedule::parse_kind(field<std::string>(j, "schedule", "linear"));
-  o.schedule.base_lr = field(j, "lr", o.schedule.base_lr);
-  o.schedule.warmup_steps = field<int64_t>(j, "warmup_steps", 0);
-  o.schedule.total_steps = field<int64_t>(j, "total_steps", 0);
-  o.max_grad_norm = field(j, "max_grad_norm", o.max_grad_norm);
-  o.micro_batch = field<int64_t>(j, "micro_batch", 0);
-  o.kd_weight = field(j, "kd_weight", o.kd_weight);
-  o.kd_temperature = field(j, "kd_temperature", o.kd_temperature);
-  o.workers = field(j, "workers", 0);
+  o.adamw.beta1 = in.get("beta1", o.adamw.beta1);
+  o.adamw.beta2 = in.get("beta2", o.adamw.beta2);
+  o.adamw.eps = in.get("eps", o.adamw.eps);
+  o.adamw.weight_decay = in.get("weight_decay", o.adamw.weight_decay);
+  o.schedule.kind = LrSchedule::parse_kind(in.get<std::string>("schedule", "linear"));
+  o.schedule.base_lr = in.get("lr", o.schedule.base_lr);
+  o.schedule.warmup_steps = in.get<int64_t>("warmup_steps", 0);
+  o.schedule.total_steps = in.get<int64_t>("total_steps", 0);
+  o.max_grad_norm = in.get("max_grad_norm", o.max_grad_norm);
+  o.micro_batch = in.get<int64_t>("micro_batch", 0);
+  o.kd_weight = in.get("kd_weight", o.kd_weight);
+  o.kd_temperature = in.get("kd_temperature", o.kd_temperature);
+  o.workers = in.get("workers", 0);
   EKT_CHECK(o.schedule.base_lr >= 0 && std::isfinite(o.schedule.base_lr), "lr must be a non-negative number, got " << o.schedule.base_lr);
   EKT_CHECK(o.schedule.warmup_steps >= 0, "warmup_steps must be non-negative");
   EKT_CHECK(o.schedule.kind == LrSchedule::Kind::kConstant || o.schedule.total_steps > 0,
