@@ -13,7 +13,6 @@ import ekt.util.Choices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -108,7 +107,7 @@ final class TrainCommand implements Callable<Integer> {
     private TextCodec textCodec() {
         if ("bytes".equals(codec)) return TextCodec.utf8Bytes();
         Path dir = codec != null ? Path.of(codec) : model;
-        boolean present = Files.isRegularFile(dir.resolve(Tokenizer.TOKENIZER_JSON)) || Files.isRegularFile(dir.resolve("vocab.json"));
+        boolean present = Tokenizer.isPresent(dir);
         if (codec != null && !present) throw new IllegalArgumentException("--codec " + codec + ": not 'bytes' and no tokenizer files there");
         return present ? Tokenizer.load(dir)::encode : null;
     }

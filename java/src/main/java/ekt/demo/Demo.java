@@ -9,6 +9,8 @@ import ekt.pipeline.Experiment;
 import ekt.pipeline.Prompts;
 import ekt.pipeline.RunConfig;
 import ekt.pipeline.RunDirectory;
+import ekt.pipeline.SelectStage;
+import ekt.pipeline.Selection;
 import ekt.pipeline.TrainStage;
 import ekt.tokenizer.BpeTrainer;
 import ekt.tokenizer.Tokenizer;
@@ -16,6 +18,7 @@ import ekt.train.TrainConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -128,19 +131,19 @@ public final class Demo {
         return c;
     }
 
+    /** The teacher's own (question, program) pairs, in the format of selected training pairs. */
     private static void writePairs(Path file, List<WordProblems.Generated> problems) {
-        StringBuilder sb = new StringBuilder();
+        List<Selection.Pair> pairs = new ArrayList<>();
         for (int i = 0; i < problems.size(); i++)
-            sb.append(Jsonl.toLine(Jsonl.object().put("id", "source-" + i).put("prompt", Prompts.question(problems.get(i).question()))
-                    .put("completion", "\n" + problems.get(i).program()))).append('\n');
-        AtomicFiles.write(file, sb.toString());
+            pairs.add(new Selection.Pair("source-" + i, 0, Prompts.question(problems.get(i).question()), "\n" + problems.get(i).program()));
+        SelectStage.write(file, pairs);
     }
 
     private static void writeProblems(Path file, List<WordProblems.Generated> problems) {
-        StringBuilder sb = new StringBuilder();
+        String prefix = file.getFileName().toString().replace(".jsonl", "");
+        List<ObjectNode> records = new ArrayList<>();
         for (int i = 0; i < problems.size(); i++)
-            sb.append(Jsonl.toLine(Jsonl.object().put("id", file.getFileName().toString().replace(".jsonl", "") + "-" + i)
-                    .put("question", problems.get(i).question()).put("answer", problems.get(i).answer()))).append('\n');
-        AtomicFiles.write(file, sb.toString());
+            records.add(Jsonl.object().put("id", prefix + "-" + i).put("question", problems.get(i).question()).put("answer", problems.get(i).answer()));
+        AtomicFiles.writeJsonl(file, records);
     }
 }

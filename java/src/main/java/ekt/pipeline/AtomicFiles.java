@@ -1,5 +1,8 @@
 package ekt.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import ekt.data.Jsonl;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -8,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /** Write-then-rename so a killed process never leaves a half-written file under the final name. */
 public final class AtomicFiles {
@@ -32,6 +36,13 @@ public final class AtomicFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target, e);
         }
+    }
+
+    /** JSONL: one compact JSON object per line, written atomically. */
+    public static void writeJsonl(Path target, List<? extends JsonNode> records) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode r : records) sb.append(Jsonl.toLine(r)).append('\n');
+        write(target, sb.toString());
     }
 
     /** Renames a fully written directory into place (a leftover target of a killed run is replaced). */

@@ -14,15 +14,18 @@ import ekt.pipeline.teacher.SamplingSpec;
 import ekt.pipeline.teacher.Teacher;
 import ekt.pipeline.teacher.Teachers;
 import ekt.sample.TextCodec;
+import ekt.tokenizer.Tokenizer;
 import ekt.train.TrainConfig;
 import ekt.util.Choices;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * One EKT experiment in one run directory (paper.md §2-§6): the teacher samples programs for the
@@ -55,8 +58,7 @@ public final class Experiment {
         this.train = trainProblems();
         this.test = limit(Gsm8k.load(resolve(config.data().test()), "test-", this::warn), config.data().limitTest());
         this.student = resolve(config.student().model());
-        this.studentCodec = TextCodec.forModel(student)
-                .orElseThrow(() -> new IllegalArgumentException("student " + student + " has no tokenizer (tokenizer.json or vocab.json + merges.txt)"));
+        this.studentCodec = TextCodec.of(Tokenizer.load(student));
     }
 
     public RunDirectory run() {
@@ -90,9 +92,10 @@ public final class Experiment {
             Path pairs = SelectStage.run(run, "teacher-exec", "select", train,
                     Choices.parse("selection.policy", config.selection().policy(), Selection.Policy.class), config.selection().maxPerProblem());
             if (until == TeacherStage.SELECT) return "selected: " + run.counts("select");
-            teacherSolved = SelectStage.correctPrograms(new Parts(run.stageDir("teacher-exec")).readAll()).keySet();
+            List<Selection.Pair> selected = SelectStage.read(pairs);  // every policy selects from each solved problem
+            teacherSolved = selected.stream().map(Selection.Pair::id).collect(Collectors.toCollection(LinkedHashSet::new));
             double coverage = teacherSolved.size() / (double) Math.max(1, train.size());
-            int pairCount = SelectStage.read(pairs).size();
+            int pairCount = selected.size();
             Methods methods = new Methods(this, pool);
             String shots = prompts.fewShotPrefix().isEmpty() ? "zero-shot prompt" : "few-shot";  // a config may leave the prefix empty
             for (String m : config.methods()) {

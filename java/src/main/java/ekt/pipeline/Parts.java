@@ -45,9 +45,7 @@ public final class Parts {
     }
 
     public void write(int part, List<? extends JsonNode> records) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonNode r : records) sb.append(Jsonl.toLine(r)).append('\n');
-        AtomicFiles.write(path(part), sb.toString());
+        AtomicFiles.writeJsonl(path(part), records);
     }
 
     /** Records of the completed parts, in part order. */

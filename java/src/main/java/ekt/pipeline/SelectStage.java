@@ -1,7 +1,6 @@
 package ekt.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.data.Jsonl;
 import ekt.data.Problem;
 
@@ -48,16 +47,8 @@ public final class SelectStage {
     }
 
     public static void write(Path file, List<Selection.Pair> pairs) {
-        StringBuilder sb = new StringBuilder();
-        for (Selection.Pair p : pairs) {
-            ObjectNode o = Jsonl.object();
-            o.put("id", p.id());
-            o.put("sample", p.sample());
-            o.put("prompt", p.prompt());
-            o.put("completion", p.completion());
-            sb.append(Jsonl.toLine(o)).append('\n');
-        }
-        AtomicFiles.write(file, sb.toString());
+        AtomicFiles.writeJsonl(file, pairs.stream().map(p -> Jsonl.object().put("id", p.id()).put("sample", p.sample())
+                .put("prompt", p.prompt()).put("completion", p.completion())).toList());
     }
 
     public static List<Selection.Pair> read(Path file) {

@@ -10,6 +10,7 @@ import ekt.train.TrainConfig;
 import ekt.train.TrainListener;
 import ekt.train.Trainer;
 import ekt.train.TrainingData;
+import ekt.tokenizer.Tokenizer;
 import ekt.util.Progress;
 
 import java.io.IOException;
@@ -67,7 +68,7 @@ public final class TrainStage {
                 }
             });
         }
-        copyTokenizer(baseModel, last);
+        if (Tokenizer.isPresent(baseModel)) Tokenizer.load(baseModel).save(last);  // rewritten on a re-run: a killed write heals
         run.done(stage, Map.of("steps", loss.size(), "examples", examples.size(),
                 "final_loss", loss.isEmpty() ? Double.NaN : loss.get(loss.size() - 1)[1]));
         return new Result(last, List.copyOf(loss), examples.size());
@@ -93,17 +94,6 @@ public final class TrainStage {
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
-
-    private static void copyTokenizer(Path from, Path to) {
-        try {
-            for (String name : List.of("tokenizer.json", "vocab.json", "merges.txt")) {
-                Path src = from.resolve(name);
-                if (Files.isRegularFile(src) && !Files.exists(to.resolve(name))) Files.copy(src, to.resolve(name));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot copy the tokenizer of " + from + " to " + to, e);
         }
     }
 }

@@ -3,7 +3,6 @@ package ekt.sample;
 import ekt.tokenizer.Tokenizer;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -27,9 +26,7 @@ public interface TextCodec {
 
     /** The codec of a model directory, if it has a tokenizer. */
     static Optional<TextCodec> forModel(Path modelDir) {
-        if (!Files.isRegularFile(modelDir.resolve(Tokenizer.TOKENIZER_JSON)) && !Files.isRegularFile(modelDir.resolve("vocab.json")))
-            return Optional.empty();
-        return Optional.of(of(Tokenizer.load(modelDir)));
+        return Tokenizer.isPresent(modelDir) ? Optional.of(of(Tokenizer.load(modelDir))) : Optional.empty();
     }
 
     /** The codec of a tokenizer: text with special tokens as plain text, raw token bytes. */

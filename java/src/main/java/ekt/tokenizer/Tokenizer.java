@@ -88,11 +88,15 @@ public interface Tokenizer {
      * pair vocab.json + merges.txt.
      */
     static Tokenizer load(Path modelDir) {
+        if (!isPresent(modelDir)) throw new TokenizerException(modelDir + ": no " + TOKENIZER_JSON + ", nor vocab.json with merges.txt");
         Path json = modelDir.resolve(TOKENIZER_JSON);
         if (Files.isRegularFile(json)) return ByteLevelBpe.fromTokenizerJson(json);
-        Path vocab = modelDir.resolve("vocab.json");
-        Path merges = modelDir.resolve("merges.txt");
-        if (Files.isRegularFile(vocab) && Files.isRegularFile(merges)) return ByteLevelBpe.fromVocabAndMerges(vocab, merges);
-        throw new TokenizerException(modelDir + ": no " + TOKENIZER_JSON + ", nor vocab.json with merges.txt");
+        return ByteLevelBpe.fromVocabAndMerges(modelDir.resolve("vocab.json"), modelDir.resolve("merges.txt"));
+    }
+
+    /** Whether {@link #load} finds tokenizer files in {@code modelDir}. */
+    static boolean isPresent(Path modelDir) {
+        return Files.isRegularFile(modelDir.resolve(TOKENIZER_JSON))
+                || (Files.isRegularFile(modelDir.resolve("vocab.json")) && Files.isRegularFile(modelDir.resolve("merges.txt")));
     }
 }

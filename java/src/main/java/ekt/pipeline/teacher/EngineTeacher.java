@@ -6,6 +6,7 @@ import ekt.core.StopString;
 import ekt.sample.Generation;
 import ekt.sample.SamplePrompt;
 import ekt.sample.TextCodec;
+import ekt.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -36,9 +37,7 @@ public final class EngineTeacher implements Teacher {
 
     /** Loads a checkpoint directory with its tokenizer; closing the teacher closes the model. */
     public static EngineTeacher open(Path dir) {
-        TextCodec codec = TextCodec.forModel(dir)
-                .orElseThrow(() -> new IllegalArgumentException("model " + dir + " has no tokenizer (tokenizer.json or vocab.json + merges.txt)"));
-        return new EngineTeacher(Model.load(dir), codec, dir.toString(), true);
+        return new EngineTeacher(Model.load(dir), TextCodec.of(Tokenizer.load(dir)), dir.toString(), true);
     }
 
     @Override
