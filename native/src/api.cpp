@@ -10,6 +10,7 @@
 
 #include "api_guard.h"
 #include "checkpoint.h"
+#include "device/placement.h"
 #include "error.h"
 #include "model_handle.h"
 
@@ -44,14 +45,22 @@ int ekt_set_num_threads(int threads) {
   });
 }
 
-ekt_model* ekt_model_load(const char* dir, const char* device) {
+int ekt_check_device(const char* device) {
+  return guarded([&] {
+    EKT_CHECK(device != nullptr, "device is required");
+    ekt::parse_device(device);
+  });
+}
+
+ekt_model* ekt_model_load(const char* dir, const char* device, const char* dtype) {
   ekt_model* out = nullptr;
   guarded([&] {
     EKT_CHECK(dir != nullptr && device != nullptr, "model directory and device are required");
-    torch::Device dev(device);
-    EKT_CHECK(!dev.is_cuda() || torch::cuda::is_available(), "device '" << device << "' requested but CUDA is not available");
+    const torch::Device dev = ekt::parse_device(device);
+    const torch::ScalarType type = ekt::parse_dtype(dtype ? dtype : "float32");
+    ekt::check_compute_dtype(type, dev);
     auto handle = std::make_unique<ekt_model>();
-    handle->loaded = ekt::load_checkpoint(dir, dev);
+    handle->loaded = ekt::load_checkpoint(dir, dev, type);
     handle->info = ekt::describe(handle->loaded, dev).dump();
     out = handle.release();
   });
@@ -80,10 +89,11 @@ int ekt_model_forward(ekt_model* model, const int64_t* ids, const uint8_t* mask,
   });
 }
 
-int ekt_model_save(ekt_model* model, const char* dir) {
+int ekt_model_save(ekt_model* model, const char* dir, const char* dtype) {
   return guarded([&] {
     EKT_CHECK(model && dir, "save: null argument");
-    ekt::save_checkpoint(*model->loaded.model, dir);
+    const ekt::CausalLM& m = *model->loaded.model;
+    ekt::save_checkpoint(m, dir, dtype ? ekt::parse_dtype(dtype) : m.dtype());
   });
 }
 

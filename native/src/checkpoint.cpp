@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "device/placement.h"
 #include "error.h"
 #include "fileutil.h"
 #include "safetensors.h"
@@ -80,7 +81,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 }  // namespace
 
-LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device) {
+LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device, torch::ScalarType dtype) {
   EKT_CHECK(dir_exists(dir), "model directory not found: " << dir);
   ModelConfig config = ModelConfig::load(dir + "/config.json");
   const Architecture& arch = architecture_for(config);
@@ -98,7 +99,7 @@ LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device)
     const torch::ScalarType st = safetensors::scalar_type(info->dtype, file->path() + ": tensor '" + info->name + "'");
     EKT_CHECK(st == torch::kFloat32 || st == torch::kFloat16 || st == torch::kBFloat16,
               file->path() << ": tensor '" << info->name << "' has dtype " << info->dtype << "; weights must be F32, F16 or BF16");
-    weights[spec.name] = file->load(*info, torch::kFloat32).to(device);
+    weights[spec.name] = file->load(*info, dtype).to(device);
     used.insert(info->name);
     dtypes.insert(info->dtype);
   }
@@ -115,13 +116,15 @@ LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device)
   return out;
 }
 
-void save_checkpoint(const CausalLM& model, const std::string& dir) {
+void save_checkpoint(const CausalLM& model, const std::string& dir) { save_checkpoint(model, dir, model.dtype()); }
+
+void save_checkpoint(const CausalLM& model, const std::string& dir, torch::ScalarType dtype) {
   make_dirs(dir);
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  for (const Param& p : model.params()) tensors.emplace_back(p.name, p.tensor.to(torch::kFloat32));
+  for (const Param& p : model.params()) tensors.emplace_back(p.name, p.tensor.detach().to(dtype));
   safetensors::write(dir + "/model.safetensors", tensors, {{"format", "pt"}});
   nlohmann::json config = model.config().raw;
-  config["torch_dtype"] = "float32";
+  config["torch_dtype"] = dtype_label(dtype);
   if (!config.contains("architectures")) config["architectures"] = {model.config().architecture};
   write_file_atomic(dir + "/config.json", config.dump(2) + "\n");
 }

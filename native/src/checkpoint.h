@@ -15,10 +15,13 @@ struct LoadedModel {
   int64_t ignored_tensors = 0;   // tensors in the files that the architecture does not use
 };
 
-LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device);
+// Weights converted to `dtype` (float32, bfloat16 or float16) on `device`.
+LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device, torch::ScalarType dtype = torch::kFloat32);
 
-// config.json + model.safetensors (float32), each written atomically.
+// config.json + model.safetensors, each written atomically; tensors (and config.json's
+// torch_dtype) in `dtype`, by default the model's own.
 void save_checkpoint(const CausalLM& model, const std::string& dir);
+void save_checkpoint(const CausalLM& model, const std::string& dir, torch::ScalarType dtype);
 
 // Parameter count as Hugging Face reports it (tied embeddings counted once).
 int64_t parameter_count(const CausalLM& model);

@@ -32,7 +32,7 @@ nlohmann::json describe(const LoadedModel& loaded, const torch::Device& device) 
   return {{"architecture", c.architecture},
           {"model_type", c.model_type},
           {"parameters", parameter_count(*loaded.model)},
-          {"dtype", "float32"},
+          {"dtype", dtype_label(loaded.model->dtype())},
           {"checkpoint_dtype", loaded.checkpoint_dtype},
           {"context_length", c.max_positions},
           {"vocab_size", c.vocab_size},

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "api_guard.h"
+#include "device/placement.h"
 #include "error.h"
 #include "model_handle.h"
 
@@ -39,8 +40,7 @@ extern "C" ekt_model* ekt_model_init(const char* config_json, uint64_t seed, con
   ekt_model* out = nullptr;
   ekt::guarded([&] {
     EKT_CHECK(config_json != nullptr && device != nullptr, "model config and device are required");
-    torch::Device dev(device);
-    EKT_CHECK(!dev.is_cuda() || torch::cuda::is_available(), "device '" << device << "' requested but CUDA is not available");
+    const torch::Device dev = ekt::parse_device(device);
     nlohmann::json json;
     try {
       json = nlohmann::json::parse(config_json);

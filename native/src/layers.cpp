@@ -3,6 +3,8 @@
 #include <limits>
 
 #include "dense_cpu.h"
+#include "device/autocast.h"
+#include "device/kernels.h"
 #include "error.h"
 
 namespace ekt {
@@ -25,7 +27,7 @@ torch::Tensor activation(const torch::Tensor& x, const std::string& kind) {
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, WeightLayout layout) {
   const bool in_out = layout == WeightLayout::in_out;
   const int64_t in = x.size(-1), rows = x.numel() / std::max<int64_t>(in, 1);
-  if (!at::GradMode::is_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32 &&
+  if (!at::GradMode::is_enabled() && !portable_kernels() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32 &&
       weight.scalar_type() == torch::kFloat32 && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous()) &&
       rows > 0) {
     std::vector<int64_t> shape = x.sizes().vec();
@@ -55,6 +57,8 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     keys = k.repeat_interleave(groups, 1);
     values = v.repeat_interleave(groups, 1);
   }
+  // Float32 scores even under mixed precision (autocast would run this product in bfloat16).
+  AutocastScope float32_scores(q.device().type(), torch::kFloat32, /*enabled=*/false);
   torch::Tensor scores = torch::matmul(q.to(torch::kFloat32), keys.to(torch::kFloat32).transpose(-1, -2));  // (B, H, T, S)
   if (divide_by != 0.0) scores = scores / divide_by;
   // The most negative finite float (as Hugging Face does), so a fully masked row (a padding

@@ -21,11 +21,13 @@ torch::Tensor merge_heads(const torch::Tensor& x);
 enum class WeightLayout { in_out, out_in };
 
 // x (..., in) -> (..., out), plus bias if defined. Float32 inference on the CPU (no gradients)
-// runs dense_cpu.h's kernels (faster than BLAS there); everything else, torch.
+// runs dense_cpu.h's kernels (faster than BLAS there; not under EKT_KERNELS=portable);
+// everything else, torch.
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, WeightLayout layout);
 
 // Scaled dot-product attention with a boolean mask. q (B, H, T, D), k/v (B, Hkv, S, D) with
-// H a multiple of Hkv (grouped-query), allowed (B, 1, T, S). Scores are computed in float32.
+// H a multiple of Hkv (grouped-query), allowed (B, 1, T, S). Scores and softmax are computed in
+// float32 (also under mixed precision), the weighted sum in v's dtype.
 // scale multiplies q.k; divide_by, if non-zero, divides instead (GPT-2 divides by sqrt(D)).
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& allowed, double divide_by);

@@ -97,6 +97,7 @@ class CausalLM {
   const ModelConfig& config() const { return config_; }
   const std::vector<Param>& params() const { return params_; }
   torch::Device device() const { return params_.front().tensor.device(); }
+  torch::ScalarType dtype() const { return params_.front().tensor.scalar_type(); }  // weights and compute
 
   // ids (B, T) -> final hidden states (B, T, C).
   virtual torch::Tensor hidden(const torch::Tensor& ids, const AttentionContext& ctx) = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "device/kernels.h"
 #include "error.h"
 #include "workers.h"
 
@@ -35,7 +36,7 @@ void AdamW::step(double lr, double grad_scale) {
   const double step_size = lr * std::sqrt(1.0 - std::pow(options_.beta2, t)) / (1.0 - std::pow(options_.beta1, t));
   const double decay_factor = 1.0 - lr * options_.weight_decay;
   torch::NoGradGuard no_grad;
-  bool all_fused = fused_cpu_;
+  bool all_fused = fused_cpu_ && !portable_kernels();
   for (const Param& p : params_) {
     const torch::Tensor& g = p.tensor.grad();
     all_fused = all_fused && p.tensor.device().is_cpu() && p.tensor.scalar_type() == torch::kFloat32 &&

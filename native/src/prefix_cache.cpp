@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "decode_attention_cpu.h"
+#include "device/kernels.h"
 #include "error.h"
 #include "layers.h"
 
@@ -90,7 +91,8 @@ DecodeBatch::DecodeBatch(PrefixCache& cache, AttentionPath path, const std::vect
       rows_(static_cast<int64_t>(row_group.size())),
       groups_(static_cast<int64_t>(group_length.size())) {
   const torch::TensorOptions& o = cache.options();
-  if (path_ == AttentionPath::kernel && !(o.device().is_cpu() && o.dtype() == torch::kFloat32)) path_ = AttentionPath::torch;
+  if (path_ == AttentionPath::kernel && (portable_kernels() || !(o.device().is_cpu() && o.dtype() == torch::kFloat32)))
+    path_ = AttentionPath::torch;
   std::vector<int64_t> rank(row_group.size()), count(group_length.size(), 0);
   for (size_t r = 0; r < row_group.size(); ++r) rank[r] = count[static_cast<size_t>(row_group[r])]++;
   per_group_ = *std::max_element(count.begin(), count.end());

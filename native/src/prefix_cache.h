@@ -50,7 +50,8 @@ class PrefixCache {
 };
 
 // How DecodeBatch::attend computes: the CPU kernel (decode_attention_cpu.h; torch ops on other
-// devices or dtypes), torch ops, or the per-row gathered fallback. Tests compare all three.
+// devices or dtypes and under EKT_KERNELS=portable), torch ops, or the per-row gathered
+// fallback. Tests compare all three.
 enum class AttentionPath { kernel, torch, gather };
 
 // One decode step over the live rows [0, R) of a PrefixCache: the attention backend the model

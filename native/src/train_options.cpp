@@ -1,6 +1,7 @@
 // Trainer options from the JSON of ekt_trainer_create, validated field by field.
 #include <cmath>
 
+#include "device/placement.h"
 #include "error.h"
 #include "json_options.h"
 #include "trainer.h"
@@ -24,17 +25,20 @@ TrainerOptions TrainerOptions::parse(const nlohmann::json& j) {
   o.kd_weight = in.get("kd_weight", o.kd_weight);
   o.kd_temperature = in.get("kd_temperature", o.kd_temperature);
   o.workers = in.get("workers", 0);
+  o.precision = parse_dtype(in.get<std::string>("precision", "float32"));
   EKT_CHECK(o.schedule.base_lr >= 0 && std::isfinite(o.schedule.base_lr), "lr must be a non-negative number, got " << o.schedule.base_lr);
   EKT_CHECK(o.schedule.warmup_steps >= 0, "warmup_steps must be non-negative");
   EKT_CHECK(o.schedule.kind == LrSchedule::Kind::kConstant || o.schedule.total_steps > 0,
             "a " << LrSchedule::kind_name(o.schedule.kind) << " schedule needs total_steps > 0");
   EKT_CHECK(o.micro_batch >= 0, "micro_batch must be non-negative, got " << o.micro_batch);
   EKT_CHECK(o.kd_temperature > 0, "kd_temperature must be positive, got " << o.kd_temperature);
+  EKT_CHECK(o.precision != torch::kFloat16,
+            "training precision float16 is not supported (it needs dynamic loss scaling); use bfloat16 or float32");
   EKT_CHECK(o.workers >= 0, "workers must be non-negative (0 = the core's thread count), got " << o.workers);
   for (const auto& [key, value] : j.items()) {
     static const char* known[] = {"beta1", "beta2", "eps", "weight_decay", "schedule", "lr", "warmup_steps",
                                   "total_steps", "max_grad_norm", "micro_batch", "kd_weight", "kd_temperature",
-                                  "workers"};
+                                  "workers", "precision"};
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;
     EKT_CHECK(ok, "unknown trainer option '" << key << "'");
@@ -47,7 +51,8 @@ nlohmann::json TrainerOptions::to_json() const {
           {"warmup_steps", schedule.warmup_steps}, {"total_steps", schedule.total_steps},
           {"beta1", adamw.beta1}, {"beta2", adamw.beta2}, {"eps", adamw.eps}, {"weight_decay", adamw.weight_decay},
           {"max_grad_norm", max_grad_norm}, {"micro_batch", micro_batch},
-          {"kd_weight", kd_weight}, {"kd_temperature", kd_temperature}, {"workers", workers}};
+          {"kd_weight", kd_weight}, {"kd_temperature", kd_temperature}, {"workers", workers},
+          {"precision", dtype_label(precision)}};
 }
 
 }  // namespace ekt

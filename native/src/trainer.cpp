@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "cpu_cache.h"
+#include "device/autocast.h"
+#include "device/kernels.h"
 #include "error.h"
 #include "loss.h"
 #include "workers.h"
@@ -80,6 +82,7 @@ struct ShardContext {
 
 ShardResult run_shard(const ShardContext& s, const Prepared& b, const std::vector<int64_t>& rows) {
   torch::AutoGradMode grad_mode(s.backward);  // thread-local: set in the worker itself
+  AutocastScope mixed_precision(s.student.device().type(), s.options.precision);  // thread-local too
   ShardResult r;
   torch::Tensor row_index = torch::tensor(rows, torch::kInt64);
   const int64_t steps = b.columns.index_select(0, row_index).max().item<int64_t>();
@@ -94,7 +97,8 @@ ShardResult run_shard(const ShardContext& s, const Prepared& b, const std::vecto
 
   AttentionContext ctx(c, valid, nullptr);
   torch::Tensor hidden = s.student.hidden(ids, ctx);                                          // (b, t, C)
-  torch::Tensor logits = s.student.logits(hidden.reshape({-1, c.hidden}).index_select(0, index));  // (M, V)
+  // (M, V); the loss is computed in float32 whatever the precision of the products.
+  torch::Tensor logits = s.student.logits(hidden.reshape({-1, c.hidden}).index_select(0, index)).to(torch::kFloat32);
   torch::Tensor grad = torch::zeros_like(logits, torch::MemoryFormat::Contiguous);
   r.ce_sum = cross_entropy_with_grad(logits.detach(), targets, weights, s.ce_scale, grad);
   const double tokens = static_cast<double>(ids.numel()), selected = static_cast<double>(index.size(0));
@@ -118,8 +122,10 @@ ShardResult run_shard(const ShardContext& s, const Prepared& b, const std::vecto
   return r;
 }
 
-// Worker and optimizer thread counts default to the core's intra-op thread count.
-TrainerOptions resolved(TrainerOptions o) {
+// Worker and optimizer thread counts default to the core's intra-op thread count; data-parallel
+// workers are a CPU strategy, so other devices (and the portable path) run one.
+TrainerOptions resolved(TrainerOptions o, const torch::Device& device) {
+  if (!device.is_cpu() || portable_kernels()) o.workers = 1;
   if (o.workers == 0) o.workers = at::get_num_threads();
   o.adamw.threads = at::get_num_threads();
   return o;
@@ -128,7 +134,7 @@ TrainerOptions resolved(TrainerOptions o) {
 }  // namespace
 
 Trainer::Trainer(CausalLM& student, CausalLM* teacher, TrainerOptions options)
-    : student_(student), teacher_(teacher), options_(resolved(options)), optimizer_(student.params(), options_.adamw) {
+    : student_(student), teacher_(teacher), options_(resolved(options, student.device())), optimizer_(student.params(), options_.adamw) {
   if (teacher_) {
     EKT_CHECK(teacher_ != &student_, "the teacher must be a different model handle than the student");
     EKT_CHECK(teacher_->config().vocab_size >= student_.config().vocab_size,
@@ -136,7 +142,9 @@ Trainer::Trainer(CausalLM& student, CausalLM* teacher, TrainerOptions options)
                                      << student_.config().vocab_size << ")");
   }
   for (const Param& p : student_.params()) {
-    EKT_CHECK(p.tensor.is_floating_point(), "parameter '" << p.name << "' is not floating point");
+    EKT_CHECK(p.tensor.scalar_type() == torch::kFloat32,
+              "parameter '" << p.name << "' is " << p.tensor.scalar_type() << "; a trained model keeps float32 master weights: "
+                            << "load the student in float32 (precision bfloat16 gives bfloat16 compute)");
     p.tensor.requires_grad_(true);
     param_tensors_.push_back(p.tensor);
   }

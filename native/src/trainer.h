@@ -37,8 +37,13 @@ struct TrainerOptions {
   // each micro-batch is split across them and every kernel inside runs single-threaded
   // (single-threaded GEMMs on separate cores scale, one multi-threaded GEMM does not); with
   // one, kernels use the intra-op threads. Results are deterministic for a given count (a
-  // bit-exact resume needs the same count).
+  // bit-exact resume needs the same count). Off the CPU (and under EKT_KERNELS=portable) there
+  // is one worker: a GPU runs one stream of large kernels.
   int workers = 0;
+  // float32, or bfloat16 for mixed precision: matrix products in bfloat16 (autocast), while the
+  // parameters (master weights), gradients, AdamW state, softmax, norms, attention scores and
+  // the loss stay float32.
+  torch::ScalarType precision = torch::kFloat32;
 
   static TrainerOptions parse(const nlohmann::json& json);
   nlohmann::json to_json() const;

@@ -21,11 +21,13 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--reduced", description = "small counts (a couple of minutes), as the test suite runs it")
     boolean reduced;
+    @picocli.CommandLine.Mixin
+    DeviceOptions device = new DeviceOptions();
 
     @Override
     public Integer call() {
         DemoOptions options = reduced ? DemoOptions.reduced(seed) : DemoOptions.standard(seed);
-        System.out.println(new Demo(options, out).run());
+        System.out.println(new Demo(options, out, device.placement()).run());
         System.err.println("[ekt] report: " + out.resolve("experiment").resolve("report.md"));
         return 0;
     }

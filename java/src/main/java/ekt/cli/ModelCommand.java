@@ -19,11 +19,11 @@ final class ModelCommand {
     static class ModelOption {
         @Option(names = "--model", required = true, description = "Hugging Face checkpoint directory")
         Path model;
-        @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda, cuda:N (default: ${DEFAULT-VALUE})")
-        String device;
+        @picocli.CommandLine.Mixin
+        DeviceOptions device = new DeviceOptions();
 
         Model open() {
-            return Model.load(model, device);
+            return Model.load(model, device.placement());
         }
     }
 

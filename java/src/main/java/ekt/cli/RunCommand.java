@@ -18,10 +18,13 @@ final class RunCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--until", description = "stop after this teacher stage: ${COMPLETION-CANDIDATES} (default: every stage and the report)")
     Experiment.TeacherStage until;
+    @picocli.CommandLine.Mixin
+    DeviceOptions device = new DeviceOptions();
 
     @Override
     public Integer call() {
         RunConfig c = RunConfig.load(config);
+        c = c.withDevices(c.devices().override(device.device, device.dtype));  // checked by Experiment before any work
         Path dir = config.toAbsolutePath().getParent();
         System.out.println(new Experiment(c, dir, out).execute(until));
         if (until == null) System.err.println("[ekt] report: " + out.resolve("report.md"));

@@ -1,6 +1,7 @@
 package ekt.cli;
 
 import ekt.core.Model;
+import ekt.core.Placement;
 import ekt.core.SamplingOptions;
 import ekt.core.StopString;
 import ekt.sample.Generation;
@@ -69,6 +70,7 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Placement placement = model.device.placement();  // a missing GPU fails before any file is touched
         List<StopString> stopStrings = new ArrayList<>();
         for (String s : stops) stopStrings.add(StopString.of(unescape(s)));
         for (String s : stopLines) stopStrings.add(StopString.line(unescape(s)));
@@ -87,7 +89,7 @@ final class SampleCommand implements Callable<Integer> {
             Files.deleteIfExists(out);
         }
         if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
-        try (Model m = model.open();
+        try (Model m = Model.load(model.model, placement);
              BufferedWriter w = Files.newBufferedWriter(out, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             TextCodec codec = TextCodec.forModel(model.model).orElse(null);
             Generation generation = new Generation(m, options, codec, !noTokenLogprobs);

@@ -20,10 +20,12 @@ final class ServeCommand implements Callable<Integer> {
     int port;
     @Option(names = "--threads", defaultValue = "1", description = "requests served at once (the engine batches within a request)")
     int threads;
+    @picocli.CommandLine.Mixin
+    DeviceOptions device = new DeviceOptions();
 
     @Override
     public Integer call() throws Exception {
-        try (EngineTeacher teacher = EngineTeacher.open(model);
+        try (EngineTeacher teacher = EngineTeacher.open(model, device.placement());
              CompletionServer server = new CompletionServer(teacher, model.getFileName().toString(), host, port, threads)) {
             System.err.println("[ekt] serving " + model + " at http://" + host + ":" + server.port() + "/v1/completions (Ctrl-C stops)");
             new CountDownLatch(1).await();

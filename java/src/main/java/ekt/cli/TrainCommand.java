@@ -1,6 +1,7 @@
 package ekt.cli;
 
 import ekt.core.Model;
+import ekt.core.Placement;
 import ekt.train.Progress;
 import ekt.tokenizer.Tokenizer;
 import ekt.train.TextCodec;
@@ -31,8 +32,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", arity = "0..1", fallbackValue = "latest",
             description = "continue from a checkpoint directory, or (no value) from the newest one in --out")
     String resume;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda, cuda:N (default: ${DEFAULT-VALUE})")
-    String device;
+    @picocli.CommandLine.Mixin
+    DeviceOptions device = new DeviceOptions();
     @Option(names = "--epochs", defaultValue = "140") int epochs;
     @Option(names = "--lr", defaultValue = "1e-4") double lr;
     @Option(names = "--weight-decay", defaultValue = "0.1") double weightDecay;
@@ -59,16 +60,19 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Placement placement = device.placement();
         TrainConfig config = TrainConfig.builder().epochs(epochs).lr(lr).weightDecay(weightDecay).warmupSteps(warmup)
                 .schedule(Choices.parse("--schedule", schedule, TrainConfig.Schedule.class)).maxGradNorm(clip)
                 .batchSize(batch).accum(accum).maxLength(maxLength).mask(Choices.parse("--mask", mask, TrainConfig.Mask.class))
                 .overflow(Choices.parse("--on-overflow", overflow, TrainConfig.Overflow.class)).padId(padId).seed(seed)
                 .bucketWindow(bucketWindow).logEvery(logEvery).saveEvery(saveEvery).keepCheckpoints(keep).stopAfter(stopAfter)
-                .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers).build();
+                .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers)
+                .precision(placement.dtype()).build();
         List<TrainingExample> examples = TrainingData.read(data, textCodec());
         Path start = resumeFrom();
-        try (Model student = Model.load(start == null ? model : start, device);
-             Model teach = teacher == null ? null : Model.load(teacher, device);
+        // The student keeps float32 master weights; --dtype bfloat16 makes its products bfloat16.
+        try (Model student = Model.load(start == null ? model : start, placement.with(null, Placement.DEFAULT_DTYPE));
+             Model teach = teacher == null ? null : Model.load(teacher, placement);
              Trainer trainer = new Trainer(student, teach, config, examples)) {
             if (trainer.data().truncated() > 0)
                 System.err.printf("warning: %d of %d examples are longer than %d tokens and were truncated%n",

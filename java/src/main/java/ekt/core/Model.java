@@ -22,16 +22,19 @@ public final class Model implements AutoCloseable {
         this.info = ModelInfo.parse(Native.string(ModelNative.ekt_model_info(handle)));
     }
 
-    /** Loads a Hugging Face checkpoint directory onto the CPU. */
+    /** Loads a Hugging Face checkpoint directory onto the CPU, in float32. */
     public static Model load(Path dir) {
-        return load(dir, "cpu");
+        return load(dir, Placement.CPU);
     }
 
-    /** Loads a Hugging Face checkpoint directory onto {@code device} ("cpu", "cuda", "cuda:1"). */
-    public static Model load(Path dir, String device) {
+    /**
+     * Loads a Hugging Face checkpoint directory onto {@code placement}'s device, its weights
+     * converted to (and every forward computed in) its dtype.
+     */
+    public static Model load(Path dir, Placement placement) {
         if (!Files.isDirectory(dir)) throw new EktException("model directory not found: " + dir);
         Native.ensureThreads();
-        ModelNative.ekt_model h = ModelNative.ekt_model_load(dir.toString(), device);
+        ModelNative.ekt_model h = ModelNative.ekt_model_load(dir.toString(), placement.device(), placement.dtype());
         if (h == null || h.isNull()) throw Native.error("loading model " + dir);
         return new Model(h);
     }
@@ -91,9 +94,14 @@ public final class Model implements AutoCloseable {
         return out;
     }
 
-    /** Writes config.json + model.safetensors into {@code dir}. */
+    /** Writes config.json + model.safetensors into {@code dir}, in the model's dtype. */
     public void save(Path dir) {
-        Native.check(ModelNative.ekt_model_save(live(), dir.toString()), "saving model to " + dir);
+        Native.check(ModelNative.ekt_model_save(live(), dir.toString(), null), "saving model to " + dir);
+    }
+
+    /** Writes config.json + model.safetensors into {@code dir}, the tensors converted to {@code dtype}. */
+    public void save(Path dir, String dtype) {
+        Native.check(ModelNative.ekt_model_save(live(), dir.toString(), Placement.dtypeName(dtype)), "saving model to " + dir);
     }
 
     /** The native handle, for the other bindings of the core (sampler, trainer). */

@@ -38,7 +38,9 @@ public final class ModelNative {
 
     public static native int ekt_set_num_threads(int threads);
 
-    public static native ekt_model ekt_model_load(String dir, String device);
+    public static native int ekt_check_device(String device);
+
+    public static native ekt_model ekt_model_load(String dir, String device, String dtype);
 
     public static native void ekt_model_free(ekt_model model);
 
@@ -48,5 +50,5 @@ public final class ModelNative {
                                                @Cast("const uint8_t*") byte[] mask, long batch, long seq,
                                                int lastOnly, float[] logits, long logitsLen);
 
-    public static native int ekt_model_save(ekt_model model, String dir);
+    public static native int ekt_model_save(ekt_model model, String dir, String dtype);
 }

@@ -3,6 +3,7 @@ package ekt.demo;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
+import ekt.core.Placement;
 import ekt.data.Jsonl;
 import ekt.pipeline.AtomicFiles;
 import ekt.pipeline.Experiment;
@@ -43,10 +44,17 @@ import java.util.stream.Collectors;
 public final class Demo {
     private final DemoOptions options;
     private final Path out;
+    private final Placement placement;
 
     public Demo(DemoOptions options, Path out) {
+        this(options, out, Placement.CPU);
+    }
+
+    /** @param placement where every model of the demo is trained and sampled */
+    public Demo(DemoOptions options, Path out, Placement placement) {
         this.options = options;
         this.out = out;
+        this.placement = placement;
     }
 
     /** Runs (or resumes) the demo and returns the report. */
@@ -76,9 +84,9 @@ public final class Demo {
         Path teacherInit = initModel("teacher-init", options.teacherConfig(tokenizer), tokenizerDir, seed);
         Path studentInit = initModel("student-init", options.studentConfig(tokenizer), tokenizerDir, seed + 1);
         Path teacher = TrainStage.run(setup, "teacher-train", teacherInit, null, data.resolve("teacher-source.jsonl"),
-                options.setupTraining(options.teacherEpochs(), seed), tokenizer::encode).model();
+                options.setupTraining(options.teacherEpochs(), seed), tokenizer::encode, placement).model();
         Path student = TrainStage.run(setup, "student-pretrain", studentInit, null, data.resolve("student-pretrain.jsonl"),
-                options.setupTraining(options.pretrainEpochs(), seed + 1), tokenizer::encode).model();
+                options.setupTraining(options.pretrainEpochs(), seed + 1), tokenizer::encode, placement).model();
 
         Path configFile = out.resolve("experiment.json");
         AtomicFiles.write(configFile, experimentConfig(teacher, student).toPrettyString());
@@ -89,7 +97,7 @@ public final class Demo {
         Path dir = out.resolve("models").resolve(name);
         if (Files.isRegularFile(dir.resolve("model.safetensors"))) return dir;
         Path tmp = temporaryDirectory(dir);
-        try (Model m = Model.init(Jsonl.toLine(config), seed, "cpu")) {
+        try (Model m = Model.init(Jsonl.toLine(config), seed, placement.device())) {
             m.save(tmp);
         }
         Tokenizer.load(tokenizerDir).save(tmp);
@@ -128,6 +136,9 @@ public final class Demo {
         for (int v : new int[]{1, 10, 100}) if (v <= options.evalSamples()) k.add(v);
         ArrayNode methods = c.putArray("methods");
         for (String m : List.of("fewshot_teacher", "zeroshot_student", "ekt", "kd", "ei")) methods.add(m);
+        ObjectNode devices = c.putObject("devices");
+        for (String role : List.of("teacher", "student", "evaluation"))
+            devices.putObject(role).put("device", placement.device()).put("dtype", placement.dtype());
         return c;
     }
 

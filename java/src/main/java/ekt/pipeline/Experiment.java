@@ -1,5 +1,6 @@
 package ekt.pipeline;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
 import ekt.data.DataException;
 import ekt.data.Gsm8k;
@@ -51,7 +52,10 @@ public final class Experiment {
     public Experiment(RunConfig config, Path configDir, Path out) {
         this.config = config;
         this.configDir = configDir;
-        this.run = RunDirectory.open(out, config.toJson(), Map.of("ekt", "0.1.0", "java", System.getProperty("java.version")));
+        config.devices().check();  // before any work: a missing GPU fails here, not after hours of sampling
+        ObjectNode identity = (ObjectNode) config.toJson();
+        identity.remove("devices");  // the same run may be resumed on other hardware
+        this.run = RunDirectory.open(out, identity, Map.of("ekt", "0.1.0", "java", System.getProperty("java.version")));
         Pattern truncation = Pattern.compile(config.prompt().truncation(), Pattern.UNIX_LINES);
         Prompts base = config.prompt().fewShotFile() == null ? Prompts.zeroShot() : Prompts.paper(resolve(config.prompt().fewShotFile()));
         this.prompts = new Prompts(base.fewShotPrefix(), truncation, base.eosText());
@@ -82,7 +86,7 @@ public final class Experiment {
                 .withMemoryMb(config.execution().memoryMb()).withChecker(Choices.parse("execution.checker", config.execution().checker(), AnswerChecker.class));
         List<MethodResult> results = new ArrayList<>();
         Set<String> teacherSolved;
-        try (ExecutorPool pool = ExecutorPool.start(exec); Teacher teacher = Teachers.open(config.teacher(), configDir)) {
+        try (ExecutorPool pool = ExecutorPool.start(exec); Teacher teacher = Teachers.open(config.teacher(), configDir, config.devices().teacher())) {
             RunConfig.TeacherConfig t = config.teacher();
             SamplingSpec teacherSpec = new SamplingSpec(t.n(), t.temperature(), t.topK(), t.topP(), t.maxNewTokens(), List.of(), t.seed());
             SampleStage.run(run, "teacher-samples", teacher, train, p -> prompts.teacherPrompt(p.question()), teacherSpec, CHUNK);

@@ -33,7 +33,7 @@ final class Methods {
             return promptedStudent(method, label + " (no training data: base student)", false);
         }
         TrainStage.Result trained = TrainStage.run(experiment.run(), method + "-train", experiment.student(), teacher, pairs,
-                experiment.studentTraining(), experiment.trainCodec());
+                experiment.studentTraining(), experiment.trainCodec(), devices().student());
         return evaluated(method, label, trained.model(), pairCount, coverage, trained.loss());
     }
 
@@ -47,7 +47,7 @@ final class Methods {
     }
 
     MethodResult promptedStudent(String method, String label, boolean fewShot) {
-        try (Model model = Model.load(experiment.student())) {
+        try (Model model = Model.load(experiment.student(), devices().evaluation())) {
             return prompted(method, label, experiment.engine(model, experiment.student()), fewShot);
         }
     }
@@ -66,7 +66,7 @@ final class Methods {
         SamplingSpec spec = new SamplingSpec(ei.n(), ei.temperature(), experiment.config().teacher().topK(), 1.0, ei.maxNewTokens(), List.of(),
                 experiment.config().teacher().seed());
         Map<String, Selection.Candidate> solved = new LinkedHashMap<>();
-        try (Model base = Model.load(experiment.student())) {
+        try (Model base = Model.load(experiment.student(), devices().evaluation())) {
             SampleStage.run(run, "ei-r0-samples", experiment.engine(base, experiment.student()), experiment.train(),
                     p -> prompts.teacherPrompt(p.question()), spec, Experiment.CHUNK);
         }
@@ -78,11 +78,12 @@ final class Methods {
             String r = "ei-r" + round;
             Path pairs = run.stageDir(r + "-pairs").resolve(SelectStage.FILE);
             SelectStage.write(pairs, pairsOf(solved));
-            last = TrainStage.run(run, r + "-train", experiment.student(), null, pairs, eiTraining(ei), experiment.trainCodec());
+            last = TrainStage.run(run, r + "-train", experiment.student(), null, pairs, eiTraining(ei), experiment.trainCodec(),
+                    devices().student());
             for (double[] p : last.loss()) loss.add(new double[]{loss.size() + 1, p[1]});
             List<Problem> unsolved = experiment.train().stream().filter(p -> !solved.containsKey(p.id())).toList();
             if (round == ei.rounds() || unsolved.isEmpty()) break;
-            try (Model student = Model.load(last.model())) {
+            try (Model student = Model.load(last.model(), devices().evaluation())) {
                 SampleStage.run(run, r + "-samples", experiment.engine(student, last.model()), unsolved,
                         p -> Prompts.question(p.question()), spec, Experiment.CHUNK);
             }
@@ -98,11 +99,15 @@ final class Methods {
     }
 
     private MethodResult evaluated(String method, String label, Path model, int examples, double coverage, List<double[]> loss) {
-        try (Model m = Model.load(model)) {
+        try (Model m = Model.load(model, devices().evaluation())) {
             EvaluateStage.Result r = EvaluateStage.run(experiment.run(), method, experiment.engine(m, model), experiment.test(),
                     p -> Prompts.question(p.question()), experiment.config().evaluation(), experiment.prompts(), pool, Experiment.CHUNK);
             return new MethodResult(label, r.scores(), examples, coverage, loss, r.programLines());
         }
+    }
+
+    private RunConfig.Devices devices() {
+        return experiment.config().devices();
     }
 
     private TrainConfig eiTraining(RunConfig.ExpertIteration ei) {

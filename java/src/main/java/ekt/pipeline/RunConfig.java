@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import ekt.core.Placement;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig teacher, Execution execution, SelectionConfig selection,
-                        Student student, Kd kd, ExpertIteration ei, Evaluation evaluation, List<String> methods) {
+                        Student student, Kd kd, ExpertIteration ei, Evaluation evaluation, List<String> methods, Devices devices) {
 
     public RunConfig {
         name = name == null ? "ekt" : name;
@@ -29,6 +30,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         ei = ei == null ? new ExpertIteration(null, null, null, null, null, null, null) : ei;
         evaluation = evaluation == null ? new Evaluation(null, null, null, null, null, null, null) : evaluation;
         methods = methods == null ? List.of("ekt", "kd", "fewshot_teacher", "fewshot_student") : List.copyOf(methods);
+        devices = devices == null ? new Devices(null, null, null) : devices;
         if (data == null) throw new IllegalArgumentException("config needs 'data' (train and test problem files)");
         if (teacher == null) throw new IllegalArgumentException("config needs 'teacher'");
     }
@@ -143,6 +145,45 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         }
     }
 
+    /**
+     * Where each role's models run (device cpu, cuda or cuda:N; dtype float32, bfloat16 or
+     * float16), each defaulting to the CPU in float32. {@code teacher}: the engine teacher's
+     * sampling. {@code student}: training (dtype bfloat16 = mixed precision with float32 master
+     * weights) and the live teacher of KD. {@code evaluation}: sampling the test problems and
+     * expert iteration's rounds. Not part of a run's identity: a run directory may be resumed on
+     * other hardware.
+     */
+    public record Devices(Placement teacher, Placement student, Placement evaluation) {
+        public Devices {
+            teacher = teacher == null ? Placement.CPU : teacher;
+            student = student == null ? Placement.CPU : student;
+            evaluation = evaluation == null ? Placement.CPU : evaluation;
+            if (student.dtype().equals("float16"))
+                throw new IllegalArgumentException("devices.student.dtype float16: training runs in float32 or bfloat16 (mixed precision)");
+        }
+
+        /** Every role moved to the given device and/or dtype (null keeps a role's own). */
+        public Devices override(String device, String dtype) {
+            return new Devices(teacher.with(device, dtype), student.with(device, dtype), evaluation.with(device, dtype));
+        }
+
+        /** Fails at once, naming the role, if a role's device cannot be used by this process. */
+        public void check() {
+            for (var role : java.util.Map.of("teacher", teacher, "student", student, "evaluation", evaluation).entrySet()) {
+                try {
+                    role.getValue().check();
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("devices." + role.getKey() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** This config with every role's device and/or dtype replaced (the commands' --device/--dtype). */
+    public RunConfig withDevices(Devices d) {
+        return new RunConfig(name, data, prompt, teacher, execution, selection, student, kd, ei, evaluation, methods, d);
+    }
+
     /** A config in code: paper defaults for everything not set. */
     public static Builder builder(String trainFile, String testFile) {
         return new Builder(trainFile, testFile);
@@ -161,6 +202,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         private ExpertIteration ei;
         private Evaluation evaluation;
         private List<String> methods;
+        private Devices devices;
 
         private Builder(String trainFile, String testFile) {
             data = new Data(trainFile, testFile, null, null, null);
@@ -177,6 +219,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         public Builder ei(ExpertIteration v) { ei = v; return this; }
         public Builder evaluation(Evaluation v) { evaluation = v; return this; }
         public Builder methods(String... v) { methods = List.of(v); return this; }
+        public Builder devices(Devices v) { devices = v; return this; }
 
         /** A local checkpoint run by the native engine, with the paper's sampling settings. */
         public Builder engineTeacher(String modelDir) {
@@ -189,7 +232,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         }
 
         public RunConfig build() {
-            return new RunConfig(name, data, prompt, teacher, execution, selection, student, kd, ei, evaluation, methods);
+            return new RunConfig(name, data, prompt, teacher, execution, selection, student, kd, ei, evaluation, methods, devices);
         }
     }
 

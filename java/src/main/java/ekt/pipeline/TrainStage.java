@@ -3,6 +3,7 @@ package ekt.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import ekt.core.Model;
+import ekt.core.Placement;
 import ekt.data.Jsonl;
 import ekt.train.StepMetrics;
 import ekt.train.TextCodec;
@@ -38,16 +39,22 @@ public final class TrainStage {
     public record Result(Path model, List<double[]> loss, int examples) {
     }
 
-    /** @param teacher null for plain fine-tuning (EKT, EI); a checkpoint directory for KD */
-    public static Result run(RunDirectory run, String stage, Path baseModel, Path teacher, Path pairs, TrainConfig config, TextCodec codec) {
+    /**
+     * @param teacher   null for plain fine-tuning (EKT, EI); a checkpoint directory for KD
+     * @param placement the training device; its dtype is the compute precision (bfloat16: mixed
+     *                  precision, the student kept in float32) and the KD teacher's dtype
+     */
+    public static Result run(RunDirectory run, String stage, Path baseModel, Path teacher, Path pairs, TrainConfig config, TextCodec codec,
+                             Placement placement) {
         Path dir = run.stageDir(stage);
         if (run.status(stage) == RunDirectory.Status.DONE) return finished(dir, run.counts(stage).path("examples").asInt());
         run.started(stage);
         var examples = TrainingData.read(pairs, codec);
         List<double[]> loss = new ArrayList<>();
         Path last;
-        try (Model student = Model.load(baseModel); Model teacherModel = teacher == null ? null : Model.load(teacher);
-             Trainer trainer = new Trainer(student, teacherModel, config, examples);
+        try (Model student = Model.load(baseModel, placement.with(null, Placement.DEFAULT_DTYPE));
+             Model teacherModel = teacher == null ? null : Model.load(teacher, placement);
+             Trainer trainer = new Trainer(student, teacherModel, config.toBuilder().precision(placement.dtype()).build(), examples);
              Progress progress = new Progress(stage, trainer.totalSteps(), "steps", "tokens")) {
             Trainer.latestCheckpoint(dir).ifPresent(c -> {
                 trainer.restore(c);

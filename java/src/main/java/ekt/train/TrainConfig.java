@@ -24,12 +24,15 @@ import java.util.Map;
  * @param workers        data-parallel threads of the core; 0 = its intra-op thread count (1 = one
  *                       thread of work whose kernels use the intra-op threads); a bit-exact resume
  *                       needs the same count
+ * @param precision      "float32", or "bfloat16" for mixed precision (bfloat16 matrix products,
+ *                       float32 master weights, AdamW state, softmax, norms and loss)
  */
 public record TrainConfig(double lr, double weightDecay, double beta1, double beta2, double eps, double maxGradNorm,
                           Schedule schedule, int warmupSteps, int epochs, int stopAfter, int batchSize, int accum,
                           int maxLength, Mask mask, Overflow overflow, int padId, long seed, int bucketWindow,
                           int logEvery, int evalEvery, int saveEvery, int keepCheckpoints,
-                          double kdWeight, double kdTemperature, double peakGflops, int workers) {
+                          double kdWeight, double kdTemperature, double peakGflops, int workers,
+                          String precision) {
 
     /** Which predicted tokens count in the loss. */
     public enum Mask {
@@ -61,6 +64,8 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         require(kdWeight >= 0 && kdTemperature > 0, "kd weight must be non-negative and temperature positive");
         require(peakGflops > 0, "peak GFLOP/s must be positive");
         require(workers >= 0, "workers must be non-negative (0 = the core's thread count)");
+        require("float32".equals(precision) || "bfloat16".equals(precision),
+                "training precision must be float32 or bfloat16 (mixed), got " + precision);
         if (schedule == null || mask == null || overflow == null) throw new IllegalArgumentException("schedule, mask and overflow are required");
     }
 
@@ -85,9 +90,9 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         return String.format(Locale.ROOT,
                 "{\"lr\": %s, \"schedule\": \"%s\", \"warmup_steps\": %d, \"total_steps\": %d, \"beta1\": %s, \"beta2\": %s, "
                         + "\"eps\": %s, \"weight_decay\": %s, \"max_grad_norm\": %s, \"micro_batch\": %d, \"kd_weight\": %s, "
-                        + "\"kd_temperature\": %s, \"workers\": %d}",
+                        + "\"kd_temperature\": %s, \"workers\": %d, \"precision\": \"%s\"}",
                 lr, schedule.name().toLowerCase(Locale.ROOT), warmupSteps, totalSteps, beta1, beta2, eps, weightDecay,
-                maxGradNorm, batchSize, kdWeight, kdTemperature, workers);
+                maxGradNorm, batchSize, kdWeight, kdTemperature, workers, precision);
     }
 
     /**
@@ -115,6 +120,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         m.put("bucket_window", bucketWindow);
         m.put("kd_weight", kdWeight);
         m.put("kd_temperature", kdTemperature);
+        if (!precision.equals("float32")) m.put("precision", precision);  // absent from checkpoints made before it existed
         return m;
     }
 
@@ -129,6 +135,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         private int bucketWindow = 1, logEvery = 10, evalEvery = 0, saveEvery = 0, keepCheckpoints = 0;
         private double kdWeight = 1.0, kdTemperature = 1.0, peakGflops = 375.0;
         private int workers = 0;
+        private String precision = "float32";
 
         private Builder() {
         }
@@ -160,6 +167,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
             kdTemperature = c.kdTemperature;
             peakGflops = c.peakGflops;
             workers = c.workers;
+            precision = c.precision;
         }
 
         public Builder lr(double v) { lr = v; return this; }
@@ -188,11 +196,13 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         public Builder kdTemperature(double v) { kdTemperature = v; return this; }
         public Builder peakGflops(double v) { peakGflops = v; return this; }
         public Builder workers(int v) { workers = v; return this; }
+        /** "float32" or "bfloat16" (mixed precision with float32 master weights). */
+        public Builder precision(String v) { precision = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(lr, weightDecay, beta1, beta2, eps, maxGradNorm, schedule, warmupSteps, epochs, stopAfter,
                     batchSize, accum, maxLength, mask, overflow, padId, seed, bucketWindow, logEvery, evalEvery, saveEvery,
-                    keepCheckpoints, kdWeight, kdTemperature, peakGflops, workers);
+                    keepCheckpoints, kdWeight, kdTemperature, peakGflops, workers, precision);
         }
     }
 }

@@ -1,6 +1,7 @@
 package ekt.pipeline.teacher;
 
 import ekt.core.Model;
+import ekt.core.Placement;
 import ekt.core.SamplingOptions;
 import ekt.core.StopString;
 import ekt.sample.Generation;
@@ -35,9 +36,9 @@ public final class EngineTeacher implements Teacher {
         this.ownsModel = ownsModel;
     }
 
-    /** Loads a checkpoint directory with its tokenizer; closing the teacher closes the model. */
-    public static EngineTeacher open(Path dir) {
-        return new EngineTeacher(Model.load(dir), TextCodec.of(Tokenizer.load(dir)), dir.toString(), true);
+    /** Loads a checkpoint directory with its tokenizer onto {@code placement}; closing the teacher closes the model. */
+    public static EngineTeacher open(Path dir, Placement placement) {
+        return new EngineTeacher(Model.load(dir, placement), TextCodec.of(Tokenizer.load(dir)), dir.toString(), true);
     }
 
     @Override

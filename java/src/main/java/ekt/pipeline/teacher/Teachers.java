@@ -1,5 +1,6 @@
 package ekt.pipeline.teacher;
 
+import ekt.core.Placement;
 import ekt.pipeline.RunConfig;
 
 import java.net.URI;
@@ -10,10 +11,13 @@ public final class Teachers {
     private Teachers() {
     }
 
-    /** @param configDir relative paths in the config are resolved against it */
-    public static Teacher open(RunConfig.TeacherConfig t, Path configDir) {
+    /**
+     * @param configDir relative paths in the config are resolved against it
+     * @param placement where an engine teacher runs
+     */
+    public static Teacher open(RunConfig.TeacherConfig t, Path configDir, Placement placement) {
         return switch (t.kind()) {
-            case "engine" -> EngineTeacher.open(configDir.resolve(required(t.model(), "model")).normalize());
+            case "engine" -> EngineTeacher.open(configDir.resolve(required(t.model(), "model")).normalize(), placement);
             case "http" -> {
                 HttpTeacher.Options d = HttpTeacher.Options.defaults(required(t.apiModel(), "api_model"));
                 yield new HttpTeacher(URI.create(required(t.url(), "url")), new HttpTeacher.Options(d.model(), d.apiKey(), t.concurrency(),

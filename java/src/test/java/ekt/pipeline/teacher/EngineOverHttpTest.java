@@ -1,6 +1,7 @@
 package ekt.pipeline.teacher;
 
 import ekt.core.Model;
+import ekt.core.Placement;
 import ekt.data.Jsonl;
 import ekt.serve.CompletionServer;
 import ekt.tokenizer.ByteLevelBpe;
@@ -35,13 +36,13 @@ class EngineOverHttpTest {
         SamplingSpec spec = new SamplingSpec(3, 0.9, 0, 1.0, 12, List.of("\n"), 5);  // top-k is not part of the OpenAI API
 
         Map<String, Completion> overHttp = new HashMap<>();
-        try (EngineTeacher served = EngineTeacher.open(dir); CompletionServer server = new CompletionServer(served, "tiny", "127.0.0.1", 0, 2);
+        try (EngineTeacher served = EngineTeacher.open(dir, Placement.CPU); CompletionServer server = new CompletionServer(served, "tiny", "127.0.0.1", 0, 2);
              HttpTeacher http = new HttpTeacher(URI.create("http://127.0.0.1:" + server.port()), HttpTeacher.Options.defaults("tiny"))) {
             http.sample(prompts, spec, c -> overHttp.put(c.id() + "/" + c.sample(), c));
         }
         assertEquals(6, overHttp.size());
 
-        try (EngineTeacher direct = EngineTeacher.open(dir)) {
+        try (EngineTeacher direct = EngineTeacher.open(dir, Placement.CPU)) {
             for (PromptRequest p : prompts) {
                 // The server keys a request's prompts by position; the HTTP teacher sends a seed mixed from the run seed and the id.
                 SamplingSpec asServed = new SamplingSpec(spec.n(), spec.temperature(), spec.topK(), spec.topP(), spec.maxNewTokens(), spec.stop(),

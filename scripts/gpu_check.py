@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""The GPU check's measurements (run by scripts/gpu-check.sh after it built ekt_bench).
+
+1. Parity: random checkpoints of Hugging Face transformers' own classes (GPT2LMHeadModel,
+   GPTNeoForCausalLM with a local window shorter than the sequence, GPTJForCausalLM,
+   LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM) against the core on the GPU: every
+   position's logits in float32 (relative error <= 1e-4 of the largest logit, TF32 off on both
+   sides) and in bfloat16 (<= 3e-2, the CPU test's bound, PrecisionTest, and at most 2x the error
+   of transformers' own bfloat16 forward against its float32 one).
+2. Sampling: a GPT-Neo-1.3B-shaped random model in bfloat16, ~750-token prompts, n = 100 samples
+   of 150 new tokens at T = 0.6, top-k 50: the core against generate(num_return_sequences=100).
+3. Training: one optimizer step on the same shape, 32 sequences x 400 tokens, bfloat16 mixed
+   precision, against a plain PyTorch loop (transformers model, autocast, torch.optim.AdamW):
+   tokens/s and MFU against the GPU's dense bfloat16 peak.
+
+Every figure goes to OUT/figures.json; failures of a parity bound are recorded and make the exit
+status 1 after everything ran.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import transformers as hf
+
+FP32_TOLERANCE = 1e-4
+BF16_TOLERANCE = 3e-2
+
+
+def bench(binary, *args):
+    """Runs ekt_bench; its last stdout line is JSON."""
+    done = subprocess.run([binary, *map(str, args)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"ekt_bench {' '.join(map(str, args))} failed: {done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def parity_models(vocab):
+    common = dict(vocab_size=vocab)
+    return {
+        "gpt2": (hf.GPT2LMHeadModel, hf.GPT2Config(n_layer=2, n_embd=64, n_head=4, n_positions=128, **common)),
+        "gpt_neo": (hf.GPTNeoForCausalLM, hf.GPTNeoConfig(num_layers=4, hidden_size=64, num_heads=4, window_size=7,
+                                                         attention_types=[[["global", "local"], 2]],
+                                                         max_position_embeddings=128, **common)),
+        "gptj": (hf.GPTJForCausalLM, hf.GPTJConfig(n_layer=2, n_embd=64, n_head=4, rotary_dim=8, n_positions=128, **common)),
+        "llama": (hf.LlamaForCausalLM, hf.LlamaConfig(num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
+                                                      num_key_value_heads=2, intermediate_size=128,
+                                                      max_position_embeddings=128, **common)),
+        "qwen2": (hf.Qwen2ForCausalLM, hf.Qwen2Config(num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
+                                                      num_key_value_heads=2, intermediate_size=128,
+                                                      max_position_embeddings=128, **common)),
+        "mistral": (hf.MistralForCausalLM, hf.MistralConfig(num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
+                                                            num_key_value_heads=2, intermediate_size=128, sliding_window=16,
+                                                            max_position_embeddings=128, **common)),
+    }
+
+
+def relative_error(actual, expected):
+    return float(np.abs(actual - expected).max() / np.abs(expected).max())
+
+
+def parity(binary, work, device):
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    vocab, seq = 1000, 40  # 40 positions: past GPT-Neo's window of 7 and Mistral's of 16
+    ids = torch.randint(0, vocab, (1, seq), generator=torch.Generator().manual_seed(0))
+    ids_file = os.path.join(work, "ids.i64")
+    ids.numpy().astype(np.int64).tofile(ids_file)
+    results, failures = {}, []
+    for name, (cls, config) in parity_models(vocab).items():
+        torch.manual_seed(1)
+        model = cls(config).eval()
+        directory = os.path.join(work, name)
+        model.save_pretrained(directory, safe_serialization=True)
+        with torch.no_grad():
+            model = model.to(device)
+            expected = model(ids.to(device)).logits[0].float().cpu().numpy()
+            theirs_bf16 = model.to(torch.bfloat16)(ids.to(device)).logits[0].float().cpu().numpy()
+        row = {"hf_bf16_error": relative_error(theirs_bf16, expected)}
+        for dtype in ("float32", "bfloat16"):
+            out = os.path.join(work, f"{name}-{dtype}.f32")
+            bench(binary, "logits", "--model", directory, "--device", device, "--dtype", dtype, "--ids", ids_file, "--out", out)
+            ours = np.fromfile(out, dtype=np.float32).reshape(seq, vocab)
+            row[f"{dtype}_error"] = relative_error(ours, expected)
+            row[f"{dtype}_last_error"] = relative_error(ours[-1], expected[-1])
+        bound = max(BF16_TOLERANCE, 2 * row["hf_bf16_error"])
+        if row["float32_error"] > FP32_TOLERANCE:
+            failures.append(f"{name} float32 relative error {row['float32_error']:.2e} > {FP32_TOLERANCE}")
+        if row["bfloat16_error"] > bound:
+            failures.append(f"{name} bfloat16 relative error {row['bfloat16_error']:.2e} > {bound:.2e}")
+        results[name] = row
+        print(f"parity {name}: {json.dumps(row)}", flush=True)
+    return results, failures
+
+
+def neo_1p3b_config():
+    """GPT-Neo 1.3B's shape (EleutherAI/gpt-neo-1.3B config.json)."""
+    return hf.GPTNeoConfig(vocab_size=50257, max_position_embeddings=2048, hidden_size=2048, num_layers=24, num_heads=16,
+                           attention_types=[[["global", "local"], 12]], window_size=256, activation_function="gelu_new",
+                           embed_dropout=0.0, attention_dropout=0.0, resid_dropout=0.0)
+
+
+def flops_per_step(config, rows, seq):
+    """Model FLOPs of a training step as the core counts them (6 x matrix parameters per token, LM head, attention)."""
+    c, layers, vocab = config.hidden_size, config.num_layers, config.vocab_size
+    matrix = layers * (4 * c * c + 8 * c * c)  # q, k, v, out + the 4x MLP
+    per_token = 2 * matrix + 2 * vocab * c
+    attention = 4 * layers * c * rows * seq * seq
+    return 3 * (per_token * rows * seq + attention)
+
+
+def sampling(binary, directory, model, device, prompts, prompt_tokens, n, new_tokens):
+    generator = torch.Generator().manual_seed(3)
+    batch = [torch.randint(0, 50257, (1, prompt_tokens), generator=generator) for _ in range(prompts)]
+    settings = dict(do_sample=True, temperature=0.6, top_k=50, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
+                    num_return_sequences=n, pad_token_id=0)
+    with torch.no_grad():
+        model.generate(batch[0][:, :32].to(device), **{**settings, "max_new_tokens": 4, "min_new_tokens": 4})  # warm-up
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        for ids in batch:
+            model.generate(ids.to(device), **settings)
+        torch.cuda.synchronize()
+        seconds = time.perf_counter() - start
+    generated = prompts * n * new_tokens
+    theirs = {"generated_tokens": generated, "seconds": seconds, "tokens_per_s": generated / seconds}
+    ours = bench(binary, "sample", "--model", directory, "--device", device, "--dtype", "bfloat16", "--prompts", prompts,
+                 "--prompt-tokens", prompt_tokens, "--n", n, "--new-tokens", new_tokens, "--max-batch", 2 * n,
+                 "--memory-mb", 32768)
+    return {"transformers_generate": theirs, "ekt": ours, "speedup": ours["tokens_per_s"] / theirs["tokens_per_s"]}
+
+
+def training(binary, directory, config, device, rows, seq, steps, peak_tflops):
+    model = hf.GPTNeoForCausalLM.from_pretrained(directory, torch_dtype=torch.float32).to(device).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, eps=1e-6, weight_decay=0.1)
+    ids = torch.randint(0, config.vocab_size, (rows, seq), generator=torch.Generator().manual_seed(5)).to(device)
+    timed = 0.0
+    for step in range(steps):
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            loss = model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        torch.cuda.synchronize()
+        if step > 0:
+            timed += time.perf_counter() - start
+    del model, optimizer
+    torch.cuda.empty_cache()
+    per_step = timed / (steps - 1)
+    tflops = flops_per_step(config, rows, seq) / per_step / 1e12
+    theirs = {"step_seconds": per_step, "tokens_per_s": rows * seq / per_step, "model_tflops": tflops, "mfu": tflops / peak_tflops}
+    ours = bench(binary, "train", "--model", directory, "--device", device, "--precision", "bfloat16", "--rows", rows,
+                 "--seq", seq, "--steps", steps, "--peak-tflops", peak_tflops)
+    return {"pytorch_loop": theirs, "ekt": ours, "speedup": ours["tokens_per_s"] / theirs["tokens_per_s"]}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bench", required=True, help="the ekt_bench binary")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--prompts", type=int, default=2)
+    ap.add_argument("--peak-tflops", type=float, default=989.0, help="dense bfloat16 peak (H100/H200 SXM: 989)")
+    ap.add_argument("--skip-large", action="store_true", help="parity only")
+    args = ap.parse_args()
+    figures = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "transformers": hf.__version__,
+               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    with tempfile.TemporaryDirectory() as work:
+        figures["parity"], failures = parity(args.bench, work, args.device)
+        if not args.skip_large:
+            config = neo_1p3b_config()
+            torch.manual_seed(2)
+            with torch.device(args.device):
+                model = hf.GPTNeoForCausalLM(config).eval()
+            directory = os.path.join(work, "neo-1.3b")
+            model.save_pretrained(directory, safe_serialization=True)  # float32: the trainer's master weights
+            model = model.to(torch.bfloat16)
+            figures["sampling"] = sampling(args.bench, directory, model, args.device, args.prompts, 750, 100, 150)
+            print(f"sampling: {json.dumps(figures['sampling'])}", flush=True)
+            del model
+            torch.cuda.empty_cache()
+            figures["training"] = training(args.bench, directory, config, args.device, 32, 400, 4, args.peak_tflops)
+            print(f"training: {json.dumps(figures['training'])}", flush=True)
+    figures["failures"] = failures
+    with open(os.path.join(args.out, "figures.json"), "w") as f:
+        json.dump(figures, f, indent=2)
+    for line in failures:
+        print("FAILED: " + line, file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
