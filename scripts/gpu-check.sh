@@ -2,7 +2,7 @@
 # The GPU check (README, "The paper on a GPU"). On a machine with an NVIDIA GPU, CMake, a C++
 # compiler and a PyTorch 2.x with headers (no Java, no network needed):
 #   1. builds the core and ekt_bench against that PyTorch's libtorch,
-#   2. runs the C++ tests (ctest) on it,
+#   2. runs the C++ tests (ctest) on it, then the decoding and sampler tests again on the GPU,
 #   3. runs scripts/gpu_check.py: logits against Hugging Face transformers on the GPU (float32,
 #      bfloat16), sampling and a training step on the GPT-Neo-1.3B shape against transformers.
 # Logs and figures.json go to $OUT (default: ./gpu-check-out). nlohmann-json and GoogleTest come
@@ -44,6 +44,10 @@ say "ctest (log: $OUT/ctest.log)"
 ctest_status=0
 ctest --test-dir "$BUILD/core" -j "$JOBS" --output-on-failure >"$OUT/ctest.log" 2>&1 || ctest_status=$?
 tail -5 "$OUT/ctest.log"
+say "ctest on the GPU: the decoding and sampler tests with EKT_TEST_DEVICE=cuda (log: $OUT/ctest-cuda.log)"
+EKT_TEST_DEVICE=cuda ctest --test-dir "$BUILD/core" -R Architectures -E '^portable' --output-on-failure >"$OUT/ctest-cuda.log" 2>&1 \
+  || ctest_status=$?
+tail -5 "$OUT/ctest-cuda.log"
 
 say "parity and figures (scripts/gpu_check.py)"
 check_status=0

@@ -19,6 +19,10 @@ int guarded(F&& body) {
     body();
     clear_last_error();
     return 0;
+  } catch (const c10::OutOfMemoryError& e) {  // a device allocation failed; nothing was written
+    set_last_error(std::string("out of device memory: lower the sampler's batch (max_batch, memory_budget_mb), the "
+                               "trainer's micro-batch, or the dtype (bfloat16); finished parts stay on disk (") +
+                   e.what_without_backtrace() + ")");
   } catch (const c10::Error& e) {
     set_last_error(e.what_without_backtrace());
   } catch (const std::bad_alloc&) {

@@ -1,3 +1,4 @@
+#include "device/placement.h"
 #include "model_handle.h"
 
 namespace ekt {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model.h"
+#include "test_device.h"
 
 namespace {
 
@@ -54,17 +55,17 @@ std::unique_ptr<ekt::CausalLM> random_model(const Case& c, uint64_t seed) {
   ekt::WeightSource weights;
   for (const ekt::ParamSpec& spec : arch.specs(config)) {
     const bool scale = spec.shape.size() == 1 && spec.name.size() > 7 && spec.name.compare(spec.name.size() - 7, 7, ".weight") == 0;
-    weights[spec.name] = scale ? 1 + 0.1 * torch::randn(spec.shape) : 0.3 * torch::randn(spec.shape);
+    weights[spec.name] = (scale ? 1 + 0.1 * torch::randn(spec.shape) : 0.3 * torch::randn(spec.shape)).to(test_device());
   }
   return arch.create(config, weights);
 }
 
 torch::Tensor random_ids(int64_t rows, int64_t length, int64_t vocab, uint64_t seed) {
   torch::manual_seed(seed);
-  return torch::randint(vocab, {rows, length}, torch::kInt64);
+  return torch::randint(vocab, {rows, length}, torch::kInt64).to(test_device());
 }
 
-torch::Tensor all_valid(const torch::Tensor& ids) { return torch::ones(ids.sizes(), torch::kBool); }
+torch::Tensor all_valid(const torch::Tensor& ids) { return torch::ones(ids.sizes(), ids.options().dtype(torch::kBool)); }
 
 // max |a - b| relative to max |b|: the logits differ only by float32 summation order.
 double relative_diff(const torch::Tensor& a, const torch::Tensor& b) {
@@ -83,7 +84,7 @@ TEST_P(Architectures, CachedDecodingMatchesTheFullForward) {
   torch::Tensor ids = random_ids(1, length, c.vocab_size, 2);
   torch::Tensor full = model->forward(ids, all_valid(ids), nullptr, false);  // (1, T, V)
 
-  ekt::KvCache cache(c, 1, length, torch::TensorOptions());
+  ekt::KvCache cache(c, 1, length, torch::TensorOptions().device(test_device()));
   EXPECT_EQ(cache.k[0].size(1), c.kv_heads);  // GQA-sized
   torch::Tensor first = ids.narrow(1, 0, prefill);
   torch::Tensor pre = model->forward(first, all_valid(first), &cache, false);  // (1, P, V)
@@ -106,7 +107,7 @@ TEST_P(Architectures, GreedyDecodingIsTheSameWithAndWithoutTheCache) {
     torch::Tensor next = model->forward(uncached, all_valid(uncached), nullptr, true).argmax(-1, true);  // (1, 1)
     uncached = torch::cat({uncached, next}, 1);
   }
-  ekt::KvCache cache(model->config(), 1, prompt + steps, torch::TensorOptions());
+  ekt::KvCache cache(model->config(), 1, prompt + steps, torch::TensorOptions().device(test_device()));
   torch::Tensor input = cached;
   for (int64_t s = 0; s < steps; ++s) {
     torch::Tensor next = model->forward(input, all_valid(input), &cache, true).argmax(-1, true);
@@ -124,7 +125,7 @@ TEST_P(Architectures, LeftPaddedRowsDecodeLikeUnpaddedOnes) {
   torch::Tensor ids = random_ids(2, width, vocab, 6);
   torch::Tensor valid = all_valid(ids);
   valid[1].narrow(0, 0, width - lengths[1]).fill_(false);  // row 1: left padding
-  ekt::KvCache cache(model->config(), 2, width + steps, torch::TensorOptions());
+  ekt::KvCache cache(model->config(), 2, width + steps, torch::TensorOptions().device(test_device()));
   torch::Tensor last = model->forward(ids, valid, &cache, true);  // (2, V)
   std::vector<torch::Tensor> rows = {ids[0], ids[1].narrow(0, width - lengths[1], lengths[1])};
   for (int64_t s = 0; s <= steps; ++s) {

@@ -8,6 +8,7 @@
 #include "generate.h"
 #include "sampler.h"
 #include "stop_rules.h"
+#include "test_device.h"
 
 namespace {
 
@@ -150,7 +151,7 @@ std::unique_ptr<ekt::CausalLM> random_model(const std::string& type, uint64_t se
   torch::manual_seed(seed);
   ekt::WeightSource weights;
   for (const ekt::ParamSpec& spec : arch.specs(config))
-    weights[spec.name] = spec.shape.size() == 1 ? 1.0 + 0.3 * torch::randn(spec.shape) : 0.3 * torch::randn(spec.shape);
+    weights[spec.name] = (spec.shape.size() == 1 ? 1.0 + 0.3 * torch::randn(spec.shape) : 0.3 * torch::randn(spec.shape)).to(test_device());
   return arch.create(config, weights);
 }
 
@@ -174,7 +175,7 @@ std::vector<int64_t> greedy_uncached(ekt::CausalLM& model, std::vector<int64_t> 
   c10::InferenceMode inference;
   std::vector<int64_t> out;
   for (int64_t s = 0; s < steps; ++s) {
-    torch::Tensor t = torch::tensor(ids, torch::kInt64).unsqueeze(0);
+    torch::Tensor t = torch::tensor(ids, torch::kInt64).unsqueeze(0).to(model.device());
     torch::Tensor valid = torch::ones_like(t, torch::kBool);
     const int64_t next = model.forward(t, valid, nullptr, true).argmax(1).item<int64_t>();
     out.push_back(next);

@@ -7,7 +7,7 @@
 //   ekt_bench sample --model DIR --device D --dtype T [--prompts 4 --prompt-tokens 750 --n 100
 //                    --new-tokens 150 --temperature 0.6 --top-k 50 --max-batch 400 --memory-mb 0]
 //       random prompts, every sample exactly --new-tokens long (no end-of-sequence): tokens/s
-//   ekt_bench train --model DIR --device D --precision P [--rows 32 --seq 400 --micro 0
+//   ekt_bench train --model DIR --device D [--precision bfloat16 --rows 32 --seq 400 --micro 0
 //                   --steps 4 --peak-tflops 989]
 //       optimizer steps on random tokens; the first warms up, the rest are timed: tokens/s, MFU
 #include <chrono>
@@ -143,9 +143,9 @@ int train(const Args& a) {
   const int64_t rows = static_cast<int64_t>(number(a, "rows", 32)), seq = static_cast<int64_t>(number(a, "seq", 400));
   const int steps = static_cast<int>(number(a, "steps", 4));
   char options[256];
-  std::snprintf(options, sizeof options,
-                "{\"lr\": 1e-5, \"schedule\": \"constant\", \"micro_batch\": %lld, \"precision\": \"%s\"}",
-                static_cast<long long>(number(a, "micro", 0)), text(a, "precision", "bfloat16").c_str());
+  const std::string precision = a.count("precision") ? ", \"precision\": \"" + text(a, "precision") + "\"" : "";
+  std::snprintf(options, sizeof options, "{\"lr\": 1e-5, \"schedule\": \"constant\", \"micro_batch\": %lld%s}",
+                static_cast<long long>(number(a, "micro", 0)), precision.c_str());
   std::unique_ptr<ekt_trainer, void (*)(ekt_trainer*)> t(ekt_trainer_create(m.get(), nullptr, options), ekt_trainer_free);
   check(t != nullptr, "creating the trainer");
   Tokens tokens{11, vocab_of(m.get())};

@@ -48,6 +48,7 @@ public record Placement(String device, String dtype) {
      * core built against a CUDA libtorch and a visible GPU); returns this placement.
      */
     public Placement check() {
+        if (device.equals(DEFAULT_DEVICE)) return this;  // always there; pure-Java runs need no native library
         Native.ensureThreads();
         Native.check(ModelNative.ekt_check_device(device), "device " + device);
         return this;
