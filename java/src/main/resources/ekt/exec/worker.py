@@ -53,6 +53,7 @@ class Supervisor:
         self.child = None
         self.policy = None
         self.scratch = False   # whether self.root is our own tmpfs, which vanishes with our namespace
+        self.parent = os.getppid()
 
     def start(self):
         """Process group, namespaces and scratch file system, policy for children; then one probe child."""
@@ -188,11 +189,7 @@ class _Child:
         wait = self.sup.cpu_limit
         while self.verdict is None and not self.idle:
             wall_left = self.wall_mark + self.sup.wall_limit - time.monotonic()
-            readable, _, _ = select.select([self.result_fd, 0], [], [], max(0.0, min(wait, wall_left)))
-            if 0 in readable:
-                # The pool sends nothing while a batch runs: this is the end of our input, the
-                # JVM is gone (killed). Give up at once rather than after the batch.
-                raise SandboxError("input closed while a batch was running")
+            readable, _, _ = select.select([self.result_fd], [], [], max(0.0, min(wait, wall_left)))
             if readable:
                 data = os.read(self.result_fd, 1 << 16)
                 if not data:
@@ -206,6 +203,9 @@ class _Child:
                     self.verdict = ("killed", "protocol violation: result line too long")
                 wait = self.sup.cpu_limit
                 continue
+            if os.getppid() != self.sup.parent:
+                # The JVM is gone (SIGKILL): give up now, not after a program that may sleep for long.
+                raise SandboxError("the pool process died")
             used = _cpu_seconds(self.pid) - self.cpu_mark
             if used >= self.sup.cpu_limit:
                 self.verdict = ("timeout", "CPU time limit of %d ms exceeded" % self.sup.config["cpu_limit_ms"])
