@@ -31,6 +31,29 @@ double get_double(const nlohmann::json& j, const char* name, double fallback, co
   return it->get<double>();
 }
 
+// The name a field goes by in this file: the first of `names` present, else the first.
+const char* field_name(const nlohmann::json& j, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    if (j.contains(n) && !j.at(n).is_null()) return n;
+  return *names.begin();
+}
+
+// A width, count or length: an integer > 0, checked where it is read so that the message
+// names the field (a negative size would otherwise surface later, as something else).
+int64_t get_size(const nlohmann::json& j, std::initializer_list<const char*> names, const std::string& path,
+                 int64_t fallback = -1) {
+  const int64_t v = get_int(j, names, path, fallback);
+  EKT_CHECK(v > 0, path << ": field '" << field_name(j, names) << "' must be a positive integer, got " << v);
+  return v;
+}
+
+// A normalisation epsilon: a finite number > 0 (a negative one gives NaN logits, not an error).
+double get_epsilon(const nlohmann::json& j, const char* name, double fallback, const std::string& path) {
+  const double eps = get_double(j, name, fallback, path);
+  EKT_CHECK(std::isfinite(eps) && eps > 0, path << ": field '" << name << "' must be a positive number, got " << eps);
+  return eps;
+}
+
 template <class T>
 T get_or(const nlohmann::json& j, const char* name, T fallback) {
   auto it = j.find(name);
@@ -38,13 +61,13 @@ T get_or(const nlohmann::json& j, const char* name, T fallback) {
 }
 
 void parse_gpt2(const nlohmann::json& j, const std::string& path, ModelConfig& c) {
-  c.vocab_size = get_int(j, {"vocab_size"}, path);
-  c.max_positions = get_int(j, {"n_positions", "n_ctx"}, path);
-  c.hidden = get_int(j, {"n_embd"}, path);
-  c.layers = get_int(j, {"n_layer"}, path);
-  c.heads = get_int(j, {"n_head"}, path);
-  c.inner = get_int(j, {"n_inner"}, path, 4 * c.hidden);
-  c.norm_eps = get_double(j, "layer_norm_epsilon", 1e-5, path);
+  c.vocab_size = get_size(j, {"vocab_size"}, path);
+  c.max_positions = get_size(j, {"n_positions", "n_ctx"}, path);
+  c.hidden = get_size(j, {"n_embd"}, path);
+  c.layers = get_size(j, {"n_layer"}, path);
+  c.heads = get_size(j, {"n_head"}, path);
+  c.inner = get_size(j, {"n_inner"}, path, 4 * c.hidden);
+  c.norm_eps = get_epsilon(j, "layer_norm_epsilon", 1e-5, path);
   c.activation = get_or<std::string>(j, "activation_function", "gelu_new");
   c.scale_attention = get_or<bool>(j, "scale_attn_weights", true);
   c.scale_by_inverse_layer_idx = get_or<bool>(j, "scale_attn_by_inverse_layer_idx", false);
@@ -52,16 +75,16 @@ void parse_gpt2(const nlohmann::json& j, const std::string& path, ModelConfig& c
 }
 
 void parse_gpt_neo(const nlohmann::json& j, const std::string& path, ModelConfig& c) {
-  c.vocab_size = get_int(j, {"vocab_size"}, path);
-  c.max_positions = get_int(j, {"max_position_embeddings"}, path);
-  c.hidden = get_int(j, {"hidden_size"}, path);
-  c.layers = get_int(j, {"num_layers"}, path);
-  c.heads = get_int(j, {"num_heads"}, path);
-  c.inner = get_int(j, {"intermediate_size"}, path, 4 * c.hidden);
-  c.norm_eps = get_double(j, "layer_norm_epsilon", 1e-5, path);
+  c.vocab_size = get_size(j, {"vocab_size"}, path);
+  c.max_positions = get_size(j, {"max_position_embeddings"}, path);
+  c.hidden = get_size(j, {"hidden_size"}, path);
+  c.layers = get_size(j, {"num_layers"}, path);
+  c.heads = get_size(j, {"num_heads"}, path);
+  c.inner = get_size(j, {"intermediate_size"}, path, 4 * c.hidden);
+  c.norm_eps = get_epsilon(j, "layer_norm_epsilon", 1e-5, path);
   c.activation = get_or<std::string>(j, "activation_function", "gelu_new");
   c.scale_attention = false;  // GPT-Neo does not scale attention logits
-  const int64_t window = get_int(j, {"window_size"}, path, 256);
+  const int64_t window = get_size(j, {"window_size"}, path, 256);
   // attention_types: [[["global", "local"], 12]] expands to 24 layers alternating.
   auto it = j.find("attention_types");
   EKT_CHECK(it != j.end() && it->is_array(), path << ": GPT-Neo config needs 'attention_types'");
@@ -136,13 +159,13 @@ void parse_rope_scaling(const nlohmann::json& j, const std::string& path, ModelC
 // GPT-J (GPTJForCausalLM): rotary embeddings on the first rotary_dim dims of each head,
 // interleaved pairs, theta 10000; untied, biased LM head.
 void parse_gptj(const nlohmann::json& j, const std::string& path, ModelConfig& c) {
-  c.vocab_size = get_int(j, {"vocab_size"}, path);
+  c.vocab_size = get_size(j, {"vocab_size"}, path);
   c.max_positions = get_int(j, {"n_positions"}, path);
-  c.hidden = get_int(j, {"n_embd"}, path);
-  c.layers = get_int(j, {"n_layer"}, path);
-  c.heads = get_int(j, {"n_head"}, path);
-  c.inner = get_int(j, {"n_inner"}, path, 4 * c.hidden);
-  c.norm_eps = get_double(j, "layer_norm_epsilon", 1e-5, path);
+  c.hidden = get_size(j, {"n_embd"}, path);
+  c.layers = get_size(j, {"n_layer"}, path);
+  c.heads = get_size(j, {"n_head"}, path);
+  c.inner = get_size(j, {"n_inner"}, path, 4 * c.hidden);
+  c.norm_eps = get_epsilon(j, "layer_norm_epsilon", 1e-5, path);
   c.activation = get_or<std::string>(j, "activation_function", "gelu_new");
   c.tie_word_embeddings = false;  // GPTJConfig's default
   c.lm_head_bias = true;
@@ -159,15 +182,15 @@ void parse_gptj(const nlohmann::json& j, const std::string& path, ModelConfig& c
 // Llama, Qwen2, Mistral: RMSNorm, SwiGLU MLP, rotary embeddings on whole heads (halves paired),
 // grouped-query attention; they differ in biases and sliding windows.
 void parse_llama_family(const nlohmann::json& j, const std::string& path, ModelConfig& c) {
-  c.vocab_size = get_int(j, {"vocab_size"}, path);
-  c.max_positions = get_int(j, {"max_position_embeddings"}, path);
-  c.hidden = get_int(j, {"hidden_size"}, path);
-  c.layers = get_int(j, {"num_hidden_layers"}, path);
-  c.heads = get_int(j, {"num_attention_heads"}, path);
-  c.kv_heads = get_int(j, {"num_key_value_heads"}, path, c.heads);
-  c.head_dim = get_int(j, {"head_dim"}, path, 0);
-  c.inner = get_int(j, {"intermediate_size"}, path);
-  c.norm_eps = get_double(j, "rms_norm_eps", 1e-6, path);
+  c.vocab_size = get_size(j, {"vocab_size"}, path);
+  c.max_positions = get_size(j, {"max_position_embeddings"}, path);
+  c.hidden = get_size(j, {"hidden_size"}, path);
+  c.layers = get_size(j, {"num_hidden_layers"}, path);
+  c.heads = get_size(j, {"num_attention_heads"}, path);
+  c.kv_heads = get_size(j, {"num_key_value_heads"}, path, c.heads);
+  c.head_dim = j.contains("head_dim") && !j.at("head_dim").is_null() ? get_size(j, {"head_dim"}, path) : 0;
+  c.inner = get_size(j, {"intermediate_size"}, path);
+  c.norm_eps = get_epsilon(j, "rms_norm_eps", 1e-6, path);
   c.activation = get_or<std::string>(j, "hidden_act", "silu");
   c.rms_norm = true;
   c.tie_word_embeddings = false;  // the default of all three config classes
@@ -211,7 +234,7 @@ void parse_llama_family(const nlohmann::json& j, const std::string& path, ModelC
       for (int64_t l = first; l < c.layers; ++l) c.window[static_cast<size_t>(l)] = window;
     }
   }
-  for (int64_t w : c.window) EKT_CHECK(w >= 0, path << ": sliding_window must be positive");
+  for (int64_t w : c.window) EKT_CHECK(w >= 0, path << ": field 'sliding_window' must be positive (or null for none), got " << w);
 }
 
 // Hugging Face's class name when config.json does not list one.

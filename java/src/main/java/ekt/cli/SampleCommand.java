@@ -63,6 +63,8 @@ final class SampleCommand implements Callable<Integer> {
     boolean noSharePrompt;
     @Option(names = "--no-token-logprobs", description = "leave the per-token \"logprobs\" array out of the records")
     boolean noTokenLogprobs;
+    @Option(names = "--overwrite", description = "replace an existing --out")
+    boolean overwrite;
     @Option(names = "--resume", description = "keep the prompts already complete in --out and sample the rest")
     boolean resume;
     @Option(names = "--quiet", description = "no progress on stderr")
@@ -80,6 +82,7 @@ final class SampleCommand implements Callable<Integer> {
                 .maxNewTokens(maxNewTokens).seed(seed).eosTokenId(eos).stopStrings(stopStrings).stopTokens(stopIds)
                 .maxBatch(batch).memoryBudgetMb(memoryMb).sharePrompt(!noSharePrompt).build();
 
+        OutputFile.check(out, resume, overwrite, "--prompts", prompts);
         List<SamplePrompt> todo = SampleRecords.readPrompts(prompts);
         if (resume) {
             Set<String> done = SampleRecords.keepComplete(out, n);

@@ -14,6 +14,9 @@ import ekt.util.Choices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -78,6 +81,7 @@ final class TrainCommand implements Callable<Integer> {
                 System.err.printf("warning: %d of %d examples are longer than %d tokens and were truncated%n",
                         trainer.data().truncated(), trainer.data().size(), trainer.data().maxLength());
             if (start != null) trainer.restore(start);
+            else refuseToOverwrite();
             System.err.printf("training %s on %d examples: %d steps/epoch x %d epochs = %d steps, effective batch %d%s%n",
                     student.info().architecture(), examples.size(), trainer.stepsPerEpoch(), epochs, trainer.totalSteps(),
                     config.effectiveBatch(), start == null ? "" : ", resuming at step " + trainer.steps() + " from " + start);
@@ -95,6 +99,21 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(last);
         }
         return 0;
+    }
+
+    /**
+     * A non-empty --out holds an earlier run: only --resume may continue it (and the trainer then
+     * checks that data and settings are the same); training afresh would overwrite its checkpoints.
+     */
+    private void refuseToOverwrite() {
+        if (!Files.isDirectory(out)) return;
+        try (var entries = Files.list(out)) {
+            if (entries.findAny().isPresent())
+                throw new IllegalArgumentException("--out " + out + " is not empty: pass --resume to continue the run in it "
+                        + "(same data and settings), or choose another directory");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list --out " + out + ": " + e, e);
+        }
     }
 
     private Path resumeFrom() {

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,11 +41,22 @@ public final class Jsonl {
     /** Like {@link #read}, but hands each line to {@code lines} as it is read: for files too big to hold. */
     public static void forEach(Path file, Consumer<DataException> errors, Consumer<Line> lines) {
         if (!Files.isRegularFile(file)) throw new DataException(file, "file not found", null);
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String text;
+        // Lines are split as bytes (ISO-8859-1 maps each byte to one char; UTF-8 never puts a
+        // newline byte inside a character) and decoded one by one, so invalid UTF-8 costs its
+        // line, not the file.
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
+            String raw;
             long n = 0;
-            while ((text = r.readLine()) != null) {
+            while ((raw = r.readLine()) != null) {
                 n++;
+                String text;
+                try {
+                    text = utf8.decode(ByteBuffer.wrap(raw.getBytes(StandardCharsets.ISO_8859_1))).toString();
+                } catch (CharacterCodingException e) {
+                    errors.accept(new DataException(file, n, "invalid UTF-8 (" + e + ")"));
+                    continue;
+                }
                 if (text.isBlank()) continue;
                 try {
                     JsonNode node = JSON.readTree(text);
@@ -56,7 +70,7 @@ public final class Jsonl {
                 }
             }
         } catch (IOException e) {
-            throw new DataException(file, "cannot read: " + e.getMessage(), e);
+            throw new DataException(file, "cannot read: " + e, e);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -194,27 +195,52 @@ public final class ExecutorPool implements AutoCloseable {
         }
 
         /**
-         * Runs a batch to the end whatever happens to the worker: if it dies, the program it was
-         * running is reported KILLED, a new worker is started and the rest of the batch continues.
-         * If the sink fails, the worker still owes results of this batch, so it is discarded.
+         * Runs a batch in the warm child, then re-runs each program whose outcome an earlier
+         * program in the same process could have forged (see {@link #needsRecheck}) in a process
+         * of its own; only that second outcome is reported. Results that need no re-check are
+         * reported at once, re-checked ones at the end of the batch.
          */
         void execute(List<BatchQueue.Task> tasks, IndexedSink sink, AnswerChecker checker) {
+            List<BatchQueue.Task> recheck = new ArrayList<>();
+            execute(tasks, false, (task, outcome) -> {
+                ExecResult result = outcome.toResult(task.program(), checker);
+                if (needsRecheck(outcome, result)) recheck.add(task);
+                else sink.accept(task.sequence(), result);
+            });
+            if (!recheck.isEmpty())
+                execute(recheck, true, (task, outcome) -> sink.accept(task.sequence(), outcome.toResult(task.program(), checker)));
+        }
+
+        /**
+         * A verdict that matters (judged correct) or an abnormal end (timeout, memory, killed),
+         * reached in a process where other programs ran before: they could have patched the
+         * interpreter to fake it (docs/sandbox.md, threat model).
+         */
+        private boolean needsRecheck(Outcome outcome, ExecResult result) {
+            return !outcome.fresh() && (result.isCorrect() || result.status() == ExecStatus.TIMEOUT
+                    || result.status() == ExecStatus.MEMORY || result.status() == ExecStatus.KILLED);
+        }
+
+        /**
+         * Runs tasks to the end whatever happens to the worker: if it dies, the program it was
+         * running is reported KILLED, a new worker is started and the rest continues. If the
+         * sink fails, the worker still owes results of this request, so it is discarded.
+         */
+        private void execute(List<BatchQueue.Task> tasks, boolean fresh, BiConsumer<BatchQueue.Task, Outcome> sink) {
             int done = 0;
             while (done < tasks.size()) {
                 ensureStarted();
                 List<BatchQueue.Task> rest = tasks.subList(done, tasks.size());
                 try {
-                    worker.run(rest.stream().map(t -> t.program().code()).toList(), (outcome, i) ->
-                            sink.accept(rest.get(i).sequence(), outcome.toResult(rest.get(i).program(), checker)));
+                    worker.run(rest.stream().map(t -> t.program().code()).toList(), fresh,
+                            (outcome, i) -> sink.accept(rest.get(i), outcome));
                     done = tasks.size();
                 } catch (RuntimeException | Error e) {
                     discardWorker();
                     throw e;
                 } catch (WorkerProcess.DiedException e) {
                     discardWorker();
-                    BatchQueue.Task victim = rest.get(e.completed());
-                    sink.accept(victim.sequence(), Outcome.killed("worker process died: " + e.getMessage())
-                            .toResult(victim.program(), checker));
+                    sink.accept(rest.get(e.completed()), Outcome.killed("worker process died: " + e.getMessage()));
                     done += e.completed() + 1;
                 }
             }

@@ -97,11 +97,14 @@ final class WorkerProcess implements AutoCloseable {
      * Runs the programs, reporting each outcome with its index in {@code codes}, in order.
      * Exceptions thrown by {@code onResult} propagate unchanged.
      *
+     * @param fresh run every program in a process of its own (slow; for re-checks) rather than in
+     *              the warm child
      * @throws DiedException when the worker process fails; the outcomes reported so far stand
      */
-    void run(List<String> codes, ObjIntConsumer<Outcome> onResult) throws DiedException {
+    void run(List<String> codes, boolean fresh, ObjIntConsumer<Outcome> onResult) throws DiedException {
         ObjectNode request = Jsonl.object();
         codes.forEach(request.putArray("programs")::add);
+        if (fresh) request.put("fresh", true);
         try {
             send(request);
         } catch (IOException e) {

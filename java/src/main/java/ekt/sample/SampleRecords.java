@@ -36,7 +36,7 @@ public final class SampleRecords {
                     String id = n.get("id").asText();
                     if (n.hasNonNull("tokens")) {
                         if (n.has("prompt")) throw new IllegalArgumentException("has both \"prompt\" and \"tokens\"");
-                        out.add(SamplePrompt.ofTokens(id, JSON.convertValue(n.get("tokens"), int[].class)));
+                        out.add(SamplePrompt.ofTokens(id, tokenIds(n.get("tokens"))));
                     } else if (n.hasNonNull("prompt")) {
                         out.add(SamplePrompt.ofText(id, n.get("prompt").asText()));
                     } else {
@@ -50,6 +50,19 @@ public final class SampleRecords {
             throw new UncheckedIOException("cannot read " + file, e);
         }
         return out;
+    }
+
+    /** Token ids as written: a list of integers >= 0 (1.5 or "7" are errors, not rounded or parsed). */
+    private static int[] tokenIds(JsonNode list) {
+        if (!list.isArray()) throw new IllegalArgumentException("\"tokens\" must be a list of token ids, got " + list);
+        int[] ids = new int[list.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode v = list.get(i);
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0)
+                throw new IllegalArgumentException("\"tokens\"[" + i + "] must be a token id (an integer >= 0), got " + v);
+            ids[i] = v.asInt();
+        }
+        return ids;
     }
 
     /**

@@ -18,6 +18,7 @@ import io
 import json
 import math
 import os
+import random
 import sys
 import time
 
@@ -34,6 +35,7 @@ MAX_REPR = 200         # characters kept of a non-numeric answer's repr
 MAX_INT_BITS = 4000    # larger ints are reported by size only (str() of them is quadratic)
 
 _PRISTINE_BUILTINS = dict(vars(builtins))
+_RANDOM = random._inst   # the generator behind random.random(), random.randint(), ...
 _real_import = builtins.__import__
 _snapshots = {}        # module name -> shallow copy of its dict before any program touched it
 _ABSENT = object()
@@ -61,11 +63,13 @@ def _settings():
 
 
 class Baseline:
-    """What the child looked like before its first program: settings and sys.modules."""
+    """What the child looked like before its first program: settings, sys.modules, and the
+    state of `random`, which every program starts from, as in a fresh child."""
 
     def __init__(self):
         self.settings = _settings()
         self.modules = dict(sys.modules)
+        self.random_state = _RANDOM.getstate()
         _snapshots["sys"] = dict(vars(sys))   # the child replaced sys.stdin after the supervisor's snapshot
 
 
@@ -171,6 +175,7 @@ def run_program(source, answer_name, output_limit, baseline):
     touched = []
     scope = {"__name__": "__main__", "__builtins__": _builtins_for(touched)}
     output = CappedOutput(output_limit)
+    _RANDOM.setstate(baseline.random_state)
     sys.stdout = sys.stderr = output
     try:
         exec(compile(source, "<program>", "exec", dont_inherit=True), scope)

@@ -16,13 +16,17 @@ import struct
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
+CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
 
 
 def _check(ret, what):
@@ -32,25 +36,39 @@ def _check(ret, what):
     return ret
 
 
-# ---------------------------------------------------------------- network namespace
+# ---------------------------------------------------------------- namespaces and scratch space
 
-def unshare_network():
-    """Moves the calling process (the supervisor, before any child exists) into a new,
-    empty network namespace: only a down loopback device, so no connection can leave.
-    Root can do it directly; other users need a user namespace around it."""
-    if _libc.unshare(CLONE_NEWNET) == 0:
-        return "empty network namespace"
+def unshare_namespaces():
+    """Moves the calling process (the supervisor, before any child exists) into new, empty
+    network, IPC and mount namespaces: only a down loopback device, so no connection can
+    leave; System V and POSIX message queue objects that no other process on the host sees
+    and that vanish with the last process of the namespace; mounts of its own (the scratch
+    file system). Root can do it directly; other users need a user namespace around it."""
+    spaces = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWNS
+    if _libc.unshare(spaces) == 0:
+        return "own empty network, IPC and mount namespaces"
     if os.geteuid() == 0:
-        _check(-1, "unshare(CLONE_NEWNET)")
+        _check(-1, "unshare(CLONE_NEWNET|CLONE_NEWIPC|CLONE_NEWNS)")
     uid, gid = os.getuid(), os.getgid()
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNET), "unshare(CLONE_NEWUSER|CLONE_NEWNET)")
+    _check(_libc.unshare(CLONE_NEWUSER | spaces), "unshare(CLONE_NEWUSER|CLONE_NEWNET|CLONE_NEWIPC|CLONE_NEWNS)")
     # Map our own ids to themselves so files keep their owner; setgroups must be denied
     # before an unprivileged process may write gid_map.
     for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", "%d %d 1" % (uid, uid)),
                        ("/proc/self/gid_map", "%d %d 1" % (gid, gid))):
         with open(path, "w") as f:
             f.write(text)
-    return "empty network namespace (inside a user namespace)"
+    return "own empty network, IPC and mount namespaces (inside a user namespace)"
+
+
+def mount_scratch(path, size_mb):
+    """Mounts a size-limited tmpfs on `path`, visible only in our mount namespace: the
+    children's private directories live in it, so programs together can never write more
+    than size_mb to it, and whatever they leave vanishes with the namespace, even when the
+    supervisor is SIGKILLed. Mounts are made private first, so none leaks to the host."""
+    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount(/, MS_REC|MS_PRIVATE)")
+    options = ("size=%dm,nr_inodes=4096,mode=0711" % size_mb).encode()
+    _check(_libc.mount(b"ekt-scratch", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options),
+           "mount(tmpfs on %s)" % path)
 
 
 # ---------------------------------------------------------------- Landlock (filesystem, TCP, signals)
@@ -110,8 +128,9 @@ _LD_ABS, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06
 # Refused with EPERM. Process creation and exec (fork bombs, subprocess, threads),
 # sockets, debugging other processes, namespaces and mounts, resource-limit and identity
 # changes (a child must not lift its own limits), session changes (it must stay in the
-# supervisor's process group), prctl (it must not drop its parent-death signal), and the
-# kernel interfaces with the worst exploit record.
+# supervisor's process group), prctl (it must not drop its parent-death signal), System V
+# IPC and POSIX message queues (objects that outlive a process and could carry data from
+# one program to another), and the kernel interfaces with the worst exploit record.
 DENIED_SYSCALLS = {
     "fork": 57, "vfork": 58, "clone": 56, "clone3": 435, "execve": 59, "execveat": 322,
     "socket": 41, "socketpair": 53, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
@@ -122,6 +141,9 @@ DENIED_SYSCALLS = {
     "capset": 126, "setsid": 112, "setpgid": 109, "prctl": 157, "personality": 135,
     "bpf": 321, "perf_event_open": 298, "userfaultfd": 323, "io_uring_setup": 425,
     "io_uring_enter": 426, "io_uring_register": 427, "keyctl": 250, "add_key": 248, "request_key": 249,
+    "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+    "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
+    "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245,
 }
 # Allowed only when the first argument (the target process) is the child itself.
 SELF_ONLY_SYSCALLS = {"kill": 62, "tkill": 200, "tgkill": 234, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297}

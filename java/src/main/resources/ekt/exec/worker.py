@@ -8,9 +8,12 @@ child that fails, changes shared interpreter state or has served programs_per_fo
 is replaced by a fresh fork.
 
 Protocol (JSON, one object per line):
-  in:  first line the configuration (see WorkerProcess.java), then {"programs": [source, ...]}
+  in:  first line the configuration (see WorkerProcess.java), then {"programs": [source, ...]},
+       with "fresh": true when every program must run in a child of its own (re-checks)
   out: {"hello": {...}} once, then per program, in order, {"i": index in batch, "s": status,
-       "k"/"t"/"v"/"r": answer kind, type, value, repr, "e": error, "o": output, "cpu": s};
+       "k"/"t"/"v"/"r": answer kind, type, value, repr, "e": error, "o": output, "cpu": s,
+       "f": 1 when it was the first program of its child, i.e. nothing else had run in that
+       process, so no other program can have influenced its result; set by this supervisor};
        {"fatal": message} before exiting when the sandbox itself fails.
 """
 import gc
@@ -49,16 +52,20 @@ class Supervisor:
         self.children = 0
         self.child = None
         self.policy = None
+        self.scratch = False   # whether self.root is our own tmpfs, which vanishes with our namespace
+        self.parent = os.getppid()
 
     def start(self):
-        """Process group, network namespace, policy for children; then one probe child."""
+        """Process group, namespaces and scratch file system, policy for children; then one probe child."""
         os.setsid()   # our own process group: shutdown() can kill everything in it
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         protections = {"environment": "scrubbed by the pool; children see only " + ", ".join(sorted(os.environ))}
         try:
-            protections["network"] = confine.unshare_network()
+            protections["namespaces"] = confine.unshare_namespaces()
+            self.scratch = True
         except OSError as e:
-            protections["network"] = "fallback, no namespace (%s): seccomp refuses socket(), Landlock TCP rules" % e
+            protections["namespaces"] = ("fallback, no namespaces (%s): seccomp refuses socket() and IPC calls, "
+                                         "Landlock TCP rules" % e)
         drop_to = None
         if os.geteuid() == 0:
             nobody = pwd.getpwnam("nobody")
@@ -86,13 +93,19 @@ class Supervisor:
         protections["isolation"] = (
             "one forked child per program" if self.per_fork == 1 else
             "fresh globals per program; a warm forked child serves up to %d programs and is replaced "
-            "after any failure or change to shared interpreter state" % self.per_fork)
+            "after any failure or change to shared interpreter state; correct and abnormal results "
+            "are re-checked in a child of their own" % self.per_fork)
         self.policy = {"supervisor_pid": os.getpid(), "cpu_limit_s": self.cpu_limit,
                        "memory_mb": self.config["memory_mb"], "file_size_mb": self.config["file_size_mb"],
                        "drop_to": drop_to, "landlock_abi": abi, "read_roots": roots, "seccomp": not no_seccomp,
                        "answer_name": self.config["answer_name"], "output_limit": self.config["output_limit"],
                        "programs_per_fork": self.per_fork}
         os.mkdir(self.root, 0o711)
+        if self.scratch:
+            confine.mount_scratch(self.root, self.config["file_size_mb"])
+        protections["scratch"] = (
+            "private tmpfs of %d MiB, gone with the worker" % self.config["file_size_mb"] if self.scratch else
+            "fallback, no tmpfs: private directories on the host file system, RLIMIT_FSIZE per file only")
         gc.freeze()   # fewer copy-on-write page faults in children: the collector leaves these objects alone
         probe = _Collector()
         self.run_batch(["%s = 6 * 7" % self.config["answer_name"]], probe)
@@ -100,7 +113,11 @@ class Supervisor:
             raise SandboxError("probe program failed in the sandbox: %s" % probe.results)
         return {"python": sys.version.split()[0], "pid": os.getpid(), "protections": protections}
 
-    def run_batch(self, programs, out):
+    def run_batch(self, programs, out, fresh=False):
+        if fresh:   # each in a child of its own; a warm child waits, idle, for the next batch
+            for index in range(len(programs)):
+                self._fork_child(budget=1).run(programs, index, out)
+            return
         index = 0
         while index < len(programs):
             if self.child is None:
@@ -109,7 +126,7 @@ class Supervisor:
             if not self.child.alive:
                 self.child = None
 
-    def _fork_child(self):
+    def _fork_child(self, budget=None):
         self.children += 1
         workdir = os.path.join(self.root, "c%d" % self.children)
         os.mkdir(workdir, 0o700)
@@ -122,13 +139,13 @@ class Supervisor:
             child.serve(request_read, result_write, workdir, self.policy)   # never returns
         os.close(request_read)
         os.close(result_write)
-        return _Child(self, pid, request_write, result_read, workdir)
+        return _Child(self, pid, request_write, result_read, workdir, budget or self.per_fork)
 
     def shutdown(self):
         try:
             if self.child is not None:
                 self.child.end()
-            if os.path.isdir(self.root):
+            if os.path.isdir(self.root) and not self.scratch:   # the pool removes the empty mount point
                 _remove_tree(self.root)
         finally:
             # Children die with us (parent-death signal); the group kill also sweeps up anything
@@ -143,11 +160,11 @@ class _Child:
     and decides how it ended. It serves batch after batch until it retires itself (a
     program changed shared state), fails, or has served programs_per_fork programs."""
 
-    def __init__(self, supervisor, pid, request_fd, result_fd, workdir):
+    def __init__(self, supervisor, pid, request_fd, result_fd, workdir, budget):
         self.sup, self.pid, self.request_fd, self.result_fd, self.workdir = \
             supervisor, pid, request_fd, result_fd, workdir
         self.pidfd = os.pidfd_open(pid)
-        self.alive, self.ready, self.budget = True, False, supervisor.per_fork
+        self.alive, self.ready, self.budget, self.served = True, False, budget, 0
         self.cpu_mark = 0.0
         self.pending = b""
 
@@ -186,6 +203,9 @@ class _Child:
                     self.verdict = ("killed", "protocol violation: result line too long")
                 wait = self.sup.cpu_limit
                 continue
+            if os.getppid() != self.sup.parent:
+                # The JVM is gone (SIGKILL): give up now, not after a program that may sleep for long.
+                raise SandboxError("the pool process died")
             used = _cpu_seconds(self.pid) - self.cpu_mark
             if used >= self.sup.cpu_limit:
                 self.verdict = ("timeout", "CPU time limit of %d ms exceeded" % self.sup.config["cpu_limit_ms"])
@@ -205,8 +225,7 @@ class _Child:
         elif "ready" in msg and not self.ready:
             self.ready, self.cpu_mark, self.wall_mark = True, float(msg["ready"]), time.monotonic()
         elif self.ready and msg.get("i") == self.index and self.index < self.stop:
-            self.out.write(line + b"\n")
-            self.index += 1
+            self._report(msg)
             self.cpu_mark, self.wall_mark = float(msg.get("cpu", self.cpu_mark)), time.monotonic()
         elif self.ready and self.index == self.stop and "idle" in msg:
             self.idle, self.cpu_mark = True, float(msg["idle"])
@@ -231,9 +250,18 @@ class _Child:
             raise SandboxError("child ended before its sandbox was ready: " + (self.verdict or _death(status))[1])
         outcome = self.verdict or (None if self.bye else _death(status))
         if outcome and self.index < self.stop:
-            self.out.write(_line({"i": self.index, "s": outcome[0], "e": outcome[1]}))
+            self._report({"i": self.index, "s": outcome[0], "e": outcome[1]})
             self.out.flush()
-            self.index += 1
+
+    def _report(self, result):
+        """Passes on the result of the current program, marked by us (whatever the child
+        wrote) as untouchable by other programs when nothing had run in this child before."""
+        result.pop("f", None)
+        if self.served == 0:
+            result["f"] = 1
+        self.out.write(_line(result))
+        self.index += 1
+        self.served += 1
 
 
 def _write_all(fd, data):
@@ -249,7 +277,7 @@ class _Collector:
 
     def write(self, raw):
         result = json.loads(raw)
-        for transport_only in ("i", "cpu", "o"):
+        for transport_only in ("i", "cpu", "o", "f"):
             result.pop(transport_only, None)
         self.results.append(result)
 
@@ -297,8 +325,9 @@ def main():
     try:
         out.write(_line({"hello": supervisor.start()}))
         out.flush()
-        for request in sys.stdin.buffer:
-            supervisor.run_batch(json.loads(request)["programs"], out)
+        for line in sys.stdin.buffer:
+            request = json.loads(line)
+            supervisor.run_batch(request["programs"], out, fresh=request.get("fresh", False))
             out.flush()
     except Exception as e:
         out.write(_line({"fatal": "%s: %s" % (type(e).__name__, e)}))

@@ -89,4 +89,33 @@ class ExecCommandTest {
         assertEquals(2, results.get("b/0").get("value").asInt());
         assertEquals(3, results.get("c/0").get("value").asInt());
     }
+
+    @Test
+    void neverDestroysItsInputOrEarlierResults(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("programs.jsonl");
+        String programs = "{\"id\": \"a\", \"program\": \"answer = 1\"}\n";
+        Files.writeString(in, programs);
+        Path link = dir.resolve("hard-link.jsonl");
+        Files.createLink(link, in);
+        for (Path out : List.of(in, link)) {
+            for (String flag : List.of("--overwrite", "--resume")) {
+                String log = runCli("exec", "--in", in.toString(), "--out", out.toString(), "--workers", "1", flag);
+                assertTrue(log.startsWith("1\n") && log.contains("refusing to write over an input"), log);
+            }
+            String log = runCli("exec", "--in", in.toString(), "--out", out.toString(), "--workers", "1");
+            assertTrue(log.startsWith("1\n") && log.contains("refusing to write over an input"), log);
+            assertEquals(programs, Files.readString(in));
+        }
+        Path out = dir.resolve("results.jsonl");
+        Files.writeString(out, "earlier results\n");
+        String log = runCli("exec", "--in", in.toString(), "--out", out.toString(), "--workers", "1");
+        assertTrue(log.startsWith("1\n") && log.contains("already exists (16 bytes): pass --resume to continue it or --overwrite to replace it"), log);
+        assertEquals("earlier results\n", Files.readString(out));
+        log = runCli("exec", "--in", in.toString(), "--out", out.toString(), "--resume", "--overwrite");
+        assertTrue(log.startsWith("1\n") && log.contains("--resume and --overwrite exclude each other"), log);
+        assertEquals("earlier results\n", Files.readString(out));
+        log = runCli("exec", "--in", in.toString(), "--out", out.toString(), "--workers", "1", "--overwrite");
+        assertTrue(log.startsWith("0\n"), log);
+        assertEquals(1, byId(out).get("a/0").get("value").asInt());
+    }
 }

@@ -89,4 +89,26 @@ class SampleCliTest {
         assertEquals(1, sample(m, prompts, dir.resolve("o.jsonl"), "--top-p", "1.5"));
         assertEquals(1, sample(m, prompts, dir.resolve("o.jsonl"), "--stop-line", "answer"));
     }
+
+    @Test
+    void neverDestroysItsPromptsOrEarlierSamples(@TempDir Path dir) throws Exception {
+        Path m = Reference.make(dir.resolve("m"), "gpt2", "--seed", "8");
+        Path prompts = dir.resolve("prompts.jsonl");
+        String text = "{\"id\": \"q1\", \"tokens\": [3, 1, 4]}\n";
+        Files.writeString(prompts, text);
+        Path link = dir.resolve("link.jsonl");
+        Files.createLink(link, prompts);
+        for (Path out : List.of(prompts, link)) {
+            assertEquals(1, sample(m, prompts, out));
+            assertEquals(1, sample(m, prompts, out, "--overwrite"));
+            assertEquals(1, sample(m, prompts, out, "--resume"));
+            assertEquals(text, Files.readString(prompts));
+        }
+        Path out = dir.resolve("samples.jsonl");
+        Files.writeString(out, "earlier samples\n");
+        assertEquals(1, sample(m, prompts, out));
+        assertEquals("earlier samples\n", Files.readString(out));
+        assertEquals(0, sample(m, prompts, out, "--overwrite"));
+        assertEquals(4, Files.readAllLines(out).size());
+    }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,5 +91,32 @@ class TrainCliTest {
         Result resume = run("train", "--model", model.toString(), "--data", good.toString(), "--out", dir.resolve("empty").toString(), "--resume");
         assertEquals(1, resume.code());
         assertTrue(resume.err().contains("--resume: no checkpoint"), resume.err());
+    }
+
+    @Test
+    void neverOverwritesAnotherRunsCheckpoints(@TempDir Path dir) throws Exception {
+        Path model = Reference.make(dir.resolve("m"), "gpt2");
+        Path data = data(dir, 4);
+        Path run = dir.resolve("run");
+        String[] first = {"train", "--model", model.toString(), "--data", data.toString(), "--out", run.toString(),
+                "--epochs", "1", "--batch", "2", "--accum", "1", "--max-length", "16", "--warmup", "1"};
+        assertEquals(0, run(first).code());
+        Path weights = run.resolve("step-2/model.safetensors");
+        byte[] before = Files.readAllBytes(weights);
+        Path other = Files.write(dir.resolve("other.jsonl"), List.of("{\"id\": \"x\", \"prompt_tokens\": [5], \"completion_tokens\": [6, 7]}"));
+        String[] again = {"train", "--model", model.toString(), "--data", other.toString(), "--out", run.toString(),
+                "--epochs", "1", "--batch", "2", "--accum", "1", "--max-length", "16", "--warmup", "1"};
+        Result fresh = run(again);
+        assertEquals(1, fresh.code());
+        assertTrue(fresh.err().contains("--out " + run + " is not empty: pass --resume"), fresh.err());
+        List<String> resumed = new ArrayList<>(List.of(again));
+        resumed.add("--resume");
+        Result differentData = run(resumed.toArray(String[]::new));
+        assertEquals(1, differentData.code());
+        assertTrue(differentData.err().contains("belongs to a different run"), differentData.err());
+        assertArrayEquals(before, Files.readAllBytes(weights));
+        try (var entries = Files.list(run)) {
+            assertEquals(List.of("step-2"), entries.map(p -> p.getFileName().toString()).toList());
+        }
     }
 }

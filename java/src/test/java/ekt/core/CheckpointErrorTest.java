@@ -116,4 +116,60 @@ class CheckpointErrorTest {
             assertTrue(ok.lastLogits(new long[]{1, 2}, null, 1, 2).length == 97);
         }
     }
+
+    /** Sets one field of the checkpoint's config.json (a JSON literal) and returns the checkpoint. */
+    static Path withField(Path model, String field, String json) throws IOException {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(model.resolve("config.json").toFile());
+        config.set(field, mapper.readTree(json));
+        Files.writeString(model.resolve("config.json"), mapper.writeValueAsString(config));
+        return model;
+    }
+
+    /** Every field out of range fails when the checkpoint is opened, naming file and field, not later in forward. */
+    @Test
+    void outOfRangeConfigFieldsAreNamed() throws IOException {
+        String[][] gpt2Cases = {
+                {"layer_norm_epsilon", "-1", "field 'layer_norm_epsilon' must be a positive number, got -1"},
+                {"layer_norm_epsilon", "0", "field 'layer_norm_epsilon' must be a positive number, got 0"},
+                {"n_embd", "-64", "field 'n_embd' must be a positive integer, got -64"},
+                {"n_head", "0", "field 'n_head' must be a positive integer, got 0"},
+                {"n_head", "5", "is not divisible by 5 heads"},
+                {"n_inner", "-1", "field 'n_inner' must be a positive integer, got -1"},
+                {"n_positions", "0", "field 'n_positions' must be a positive integer, got 0"},
+                {"vocab_size", "-97", "field 'vocab_size' must be a positive integer, got -97"},
+                {"n_layer", "1.5", "field 'n_layer' must be an integer, got 1.5"},
+        };
+        for (String[] c : gpt2Cases) {
+            Path m = withField(Reference.make(dir.resolve("gpt2-" + c[0] + c[1]), "gpt2"), c[0], c[1]);
+            assertFails(m, "config.json", c[2]);
+        }
+        String[][] neoCases = {
+                {"window_size", "-5", "field 'window_size' must be a positive integer, got -5"},
+                {"hidden_size", "-64", "field 'hidden_size' must be a positive integer, got -64"},
+                {"num_heads", "-2", "field 'num_heads' must be a positive integer, got -2"},
+        };
+        for (String[] c : neoCases) {
+            Path m = withField(Reference.make(dir.resolve("neo-" + c[0] + c[1]), "gpt_neo", "--window", "3"), c[0], c[1]);
+            assertFails(m, "config.json", c[2]);
+        }
+    }
+
+    @Test
+    void outOfRangeRotaryConfigFieldsAreNamed() throws IOException {
+        String[][] llamaCases = {
+                {"rms_norm_eps", "-1e-6", "field 'rms_norm_eps' must be a positive number"},
+                {"num_key_value_heads", "3", "4 heads not divisible by 3 key/value heads"},
+                {"head_dim", "-8", "field 'head_dim' must be a positive integer, got -8"},
+                {"intermediate_size", "0", "field 'intermediate_size' must be a positive integer, got 0"},
+                {"sliding_window", "-4", "field 'sliding_window' must be positive"},
+        };
+        for (String[] c : llamaCases) {
+            String type = c[0].equals("sliding_window") ? "mistral" : "llama";
+            Path m = withField(ekt.testing.RopeReference.make(dir.resolve("l-" + c[0]), type), c[0], c[1]);
+            assertFails(m, "config.json", c[2]);
+        }
+        Path j = withField(ekt.testing.RopeReference.make(dir.resolve("j"), "gptj", "--rotary-dim", "4"), "rotary_dim", "3");
+        assertFails(j, "config.json", "rotary_dim 3 must be even");
+    }
 }

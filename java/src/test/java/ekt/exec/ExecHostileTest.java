@@ -74,6 +74,16 @@ class ExecHostileTest {
         cases.put("forge a result", expect(ExecStatus.KILLED, "import os\nos.write(3, b'{\"i\": 99}\\n')"));
         cases.put("print 1 GB", expect(ExecStatus.OK, "import sys\nc = 'x' * (1 << 20)\nfor _ in range(1024):\n"
                 + "    sys.stdout.write(c)\nanswer = 1"));
+        cases.put("SysV shared memory", expect(ExecStatus.ERROR, SHM_WRITER));
+        cases.put("SysV message queue", expect(ExecStatus.ERROR, LIBC + "check(libc.msgget(0x454b54, 0o1666), 'msgget')"));
+        cases.put("SysV semaphore", expect(ExecStatus.ERROR, LIBC + "check(libc.semget(0x454b54, 1, 0o1666), 'semget')"));
+        cases.put("POSIX message queue", expect(ExecStatus.ERROR, LIBC + "import os\n"
+                + "check(libc.mq_open(b'/ekt-hostile', os.O_CREAT | os.O_RDWR, 0o666, None), 'mq_open')"));
+        cases.put("POSIX shared memory", expect(ExecStatus.ERROR, "open('/dev/shm/ekt-hostile', 'w').write('42')"));
+        cases.put("flood /tmp", expect(ExecStatus.ERROR, "open('/tmp/ekt-hostile-flood', 'wb').write(b'x' * (8 << 20))"));
+        cases.put("flood scratch", expect(ExecStatus.ERROR, "for i in range(100):\n"
+                + "    open('f%d' % i, 'wb').write(b'x' * (8 << 20))"));
+        cases.put("flood inodes", expect(ExecStatus.ERROR, "for i in range(100000):\n    open('f%d' % i, 'w').close()"));
 
         List<Program> programs = new ArrayList<>();
         cases.forEach((name, c) -> programs.add(Program.of(name, 0, c.code())));
@@ -82,6 +92,7 @@ class ExecHostileTest {
         ExecConfig config = ExecConfig.defaults().withWorkers(2).withBatchSize(4).withTimeoutMs(500).withOutputLimit(100);
         List<ExecResult> results;
         Path script;
+        HostTraces before = HostTraces.now();
         try (ExecutorPool pool = ExecutorPool.start(config)) {
             script = pool.workerScript();
             assertFalse(processesRunning(script).isEmpty(), "the process scan must see the live pool");
@@ -106,10 +117,37 @@ class ExecHostileTest {
         assertFalse(env.contains(SECRET), env);
         assertTrue(results.stream().filter(r -> r.id().equals("print 1 GB")).findFirst().orElseThrow().output().length() <= 100);
         assertEquals(List.of(), processesRunning(script), "processes survived close()");
+        HostTraces.now().assertSameAs(before, script);
+        for (String flood : List.of("flood scratch", "flood inodes")) {
+            String error = results.stream().filter(r -> r.id().equals(flood)).findFirst().orElseThrow().error();
+            assertTrue(error.contains("No space left on device") || error.contains("File too large"), flood + ": " + error);
+        }
+    }
+
+    /** A program in one ekt run leaves data in System V shared memory for a program of a later run. */
+    @Test
+    void noIpcObjectCarriesDataToALaterProgramOrRun() throws IOException {
+        HostTraces before = HostTraces.now();
+        for (int perFork : new int[] {1000, 1}) {
+            ExecConfig config = ExecConfig.defaults().withWorkers(1).withProgramsPerFork(perFork);
+            Path script;
+            try (ExecutorPool first = ExecutorPool.start(config)) {
+                script = first.workerScript();
+                List<ExecResult> r = first.run(List.of(new Program("writer", 0, SHM_WRITER, 42.0),
+                        new Program("reader", 0, SHM_READER, 42.0), new Program("honest", 0, "answer = 6 * 7.0", 42.0)));
+                assertEquals(List.of(ExecStatus.ERROR, ExecStatus.ERROR, ExecStatus.OK), r.stream().map(ExecResult::status).toList(), r.toString());
+                assertTrue(r.get(2).isCorrect());
+            }
+            try (ExecutorPool later = ExecutorPool.start(config)) {
+                ExecResult reader = later.run(List.of(new Program("reader", 0, SHM_READER, 42.0))).get(0);
+                assertEquals(ExecStatus.ERROR, reader.status(), reader.toString());
+            }
+            HostTraces.now().assertSameAs(before, script);
+        }
     }
 
     @Test
-    void aWorkerKilledMidBatchIsReplacedAndOnlyItsCurrentProgramIsLost() throws IOException {
+    void aWorkerKilledMidBatchIsReplacedAndItsCurrentProgramRunsAgain() throws IOException {
         Path script;
         try (ExecutorPool pool = ExecutorPool.start(ExecConfig.defaults().withWorkers(1).withBatchSize(8))) {
             script = pool.workerScript();
@@ -126,9 +164,10 @@ class ExecHostileTest {
                 s.submit(Program.of("p", 1, "import time\ntime.sleep(3)\nanswer = 2"));
                 s.submit(Program.of("p", 2, "answer = 3"));
             }
-            assertEquals(List.of(ExecStatus.OK, ExecStatus.KILLED, ExecStatus.OK), results.stream().map(ExecResult::status).toList());
-            assertTrue(results.get(1).error().startsWith("worker process died"), results.get(1).error());
-            assertEquals(AnswerValue.ofInt(3), results.get(2).value());
+            // The program the dead worker was running ended abnormally in a warm child, so it is run
+            // again in a process of its own, after the rest of its batch: nothing is lost.
+            assertEquals(List.of("p/0 1 (int)", "p/2 3 (int)", "p/1 2 (int)"),
+                    results.stream().map(r -> r.id() + "/" + r.sample() + " " + r.value()).toList());
             assertEquals(1, pool.run(List.of(Program.of("q", 0, "answer = 1"))).size());
         }
         // The supervisor this test killed left its child to the parent-death signal, which the
@@ -144,6 +183,53 @@ class ExecHostileTest {
             ExecResult r = pool.run(List.of(Program.of("env", 0,
                     "import os\nanswer = os.environ.get('" + SECRET + "', 'absent')"))).get(0);
             assertEquals("'absent'", r.value().repr());
+        }
+    }
+
+    private static final String LIBC = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            + "def check(r, what):\n    if r < 0:\n        raise OSError(ctypes.get_errno(), what)\n    return r\n";
+    /** Attaches (creating it) a System V segment with a fixed key; its first double is the answer. */
+    private static final String SHM_ATTACH = LIBC + "libc.shmat.restype = ctypes.c_void_p\n"
+            + "def attach(flags):\n    p = libc.shmat(check(libc.shmget(0x454b54, 4096, flags), 'shmget'), None, 0)\n"
+            + "    if p in (None, 2**64 - 1):\n        raise OSError(ctypes.get_errno(), 'shmat')\n"
+            + "    return ctypes.c_double.from_address(p)\n";
+    private static final String SHM_WRITER = SHM_ATTACH + "attach(0o1666).value = 42.0\nanswer = 1.0";
+    private static final String SHM_READER = SHM_ATTACH + "answer = attach(0o666).value";
+
+    /**
+     * What a run could leave on the host: System V IPC objects (the kernel's tables, as ipcs shows
+     * them) and entries in the temporary directory. Other jobs share the machine, so /tmp is
+     * compared only for what this pool or its programs could have made: its own directory and
+     * anything owned by the uid the children run as.
+     */
+    record HostTraces(List<String> ipc, Set<String> tmp) {
+        static HostTraces now() throws IOException {
+            List<String> ipc = new ArrayList<>();
+            for (String table : List.of("shm", "msg", "sem")) ipc.addAll(Files.readAllLines(Path.of("/proc/sysvipc", table)));
+            Set<String> tmp = new java.util.TreeSet<>();
+            try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+                entries.forEach(p -> tmp.add(p.getFileName().toString()));
+            }
+            return new HostTraces(ipc, tmp);
+        }
+
+        void assertSameAs(HostTraces before, Path workerScript) throws IOException {
+            assertEquals(before.ipc, ipc, "System V IPC objects left on the host");
+            Path poolRoot = workerScript.getParent().getParent();
+            assertFalse(Files.exists(poolRoot), "the pool's directory survived close(): " + poolRoot);
+            List<String> left = new ArrayList<>();
+            for (String name : tmp) {
+                Path p = Path.of(System.getProperty("java.io.tmpdir"), name);
+                if (!before.tmp.contains(name) && Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName().equals(childUser())) left.add(name);
+            }
+            assertEquals(List.of(), left, "left in the temporary directory by programs");
+            assertFalse(Files.exists(Path.of("/dev/shm/ekt-hostile")));
+            assertFalse(Files.exists(Path.of("/tmp/ekt-hostile-flood")));
+        }
+
+        private static String childUser() {
+            return "root".equals(System.getProperty("user.name")) ? "nobody" : System.getProperty("user.name");
         }
     }
 

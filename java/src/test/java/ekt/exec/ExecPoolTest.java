@@ -137,7 +137,7 @@ class ExecPoolTest {
     @Test
     void reportsItsProtections() {
         var p = pool.protections();
-        for (String layer : List.of("environment", "network", "identity", "filesystem", "system calls", "limits", "time", "isolation"))
+        for (String layer : List.of("environment", "namespaces", "identity", "filesystem", "system calls", "limits", "time", "isolation", "scratch"))
             assertTrue(p.containsKey(layer), "missing layer " + layer + " in " + p);
         assertFalse(p.get("environment").contains("EKT_TEST_SECRET"));
     }
