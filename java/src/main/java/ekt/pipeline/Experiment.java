@@ -47,11 +47,12 @@ public final class Experiment {
     private final List<Problem> train, test;
     private final Path student;
     private final TextCodec studentCodec;
+    private List<MethodResult> results = List.of();
 
     public Experiment(RunConfig config, Path configDir, Path out) {
         this.config = config;
         this.configDir = configDir;
-        this.run = RunDirectory.open(out, config.toJson(), Map.of("ekt", "0.1.0", "java", System.getProperty("java.version")));
+        this.run = RunDirectory.open(out, config.toJson(), Map.of("ekt", ekt.util.Version.get(), "java", System.getProperty("java.version")));
         Pattern truncation = Pattern.compile(config.prompt().truncation(), Pattern.UNIX_LINES);
         Prompts base = config.prompt().fewShotFile() == null ? Prompts.zeroShot() : Prompts.paper(resolve(config.prompt().fewShotFile()));
         this.prompts = new Prompts(base.fewShotPrefix(), truncation, base.eosText());
@@ -110,8 +111,14 @@ public final class Experiment {
                 });
             }
         }
-        String teacherMethod = config.methods().contains("fewshot_teacher") ? teacherLabel() : null;
-        return Report.write(run.root(), config.name(), "the test problems", results, teacherMethod, teacherSolved, config.toJson().toPrettyString());
+        this.results = List.copyOf(results);
+        return new Report(config.name(), "the test problems", results, config.evaluation().ks()).teacher("fewshot_teacher", teacherSolved)
+                .timing(run.stages()).config(config.toJson().toPrettyString()).write(run.root());
+    }
+
+    /** The evaluated methods of the last complete {@link #execute}; empty before. */
+    public List<MethodResult> results() {
+        return results;
     }
 
     /** The prompted teacher's row; "few-shot" only when there is a few-shot prefix. */

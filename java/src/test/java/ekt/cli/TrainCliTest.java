@@ -49,7 +49,7 @@ class TrainCliTest {
         Path model = Reference.make(dir.resolve("m"), "gpt_neo", "--positions", "32");
         Path data = data(dir, 9);
         String[] common = {"train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("run").toString(),
-                "--epochs", "3", "--batch", "2", "--accum", "2", "--max-length", "16", "--warmup", "1", "--lr", "1e-3", "--log-every", "2", "--mask", "completion-only"};
+                "--epochs", "3", "--micro-batch", "2", "--accum", "2", "--max-length", "16", "--warmup", "1", "--lr", "1e-3", "--log-every", "2", "--mask", "completion-only"};
         List<String> first = new ArrayList<>(List.of(common));
         first.addAll(List.of("--stop-after", "4"));
         Result a = run(first.toArray(String[]::new));
