@@ -1,5 +1,6 @@
 // Hugging Face checkpoint directories: config.json plus model.safetensors, or shards listed in
-// model.safetensors.index.json. Names may carry the "transformer." prefix or not.
+// model.safetensors.index.json, or the same layouts of pytorch_model.bin (torch.save, read without
+// Python). Names may carry the "transformer." prefix or not.
 #pragma once
 
 #include <memory>
@@ -17,7 +18,11 @@ struct LoadedModel {
 
 LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device);
 
-// config.json + model.safetensors (float32), each written atomically.
+// Every tensor of src's weight files (safetensors or pytorch_model.bin, single or sharded) into
+// dst/model.safetensors, each in its stored dtype; the other files are the caller's to copy.
+void convert_checkpoint(const std::string& src, const std::string& dst);
+
+// config.json + model.safetensors (float32) + generation_config.json, each written atomically.
 void save_checkpoint(const CausalLM& model, const std::string& dir);
 
 // Parameter count as Hugging Face reports it (tied embeddings counted once).

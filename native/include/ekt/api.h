@@ -34,7 +34,8 @@ EKT_API const char* ekt_runtime_info(void);
 EKT_API int ekt_set_num_threads(int threads);
 
 /* Loads a Hugging Face checkpoint directory (config.json + model.safetensors, or a sharded
- * index). device: "cpu", "cuda", "cuda:1", ... Weights are converted to float32. */
+ * index, or pytorch_model.bin the same ways). device: "cpu", "cuda", "cuda:1", ... Weights are
+ * converted to float32. */
 EKT_API ekt_model* ekt_model_load(const char* dir, const char* device);
 
 EKT_API void ekt_model_free(ekt_model* model);
@@ -53,9 +54,13 @@ EKT_API int ekt_model_forward(ekt_model* model, const int64_t* ids, const uint8_
                               int64_t batch, int64_t seq, int last_only,
                               float* logits, int64_t logits_len);
 
-/* Writes config.json + model.safetensors (float32) into dir, creating it; files are written
+/* Writes config.json + model.safetensors (float32) + generation_config.json into dir, creating it; files are written
  * to temporary names and renamed, so a crash never leaves a half-written checkpoint. */
 EKT_API int ekt_model_save(ekt_model* model, const char* dir);
+
+/* Writes every tensor of src_dir's weight files (model.safetensors or pytorch_model.bin, single or
+ * sharded) into dst_dir/model.safetensors in its stored dtype; other files are not copied. */
+EKT_API int ekt_checkpoint_convert(const char* src_dir, const char* dst_dir);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@ import picocli.CommandLine.ScopeType;
                 RunCommand.class,
                 ServeCommand.class,
                 DemoCommand.class,
+                ConvertCommand.class,
                 CompletionCommand.class,
         })
 public final class Main {
