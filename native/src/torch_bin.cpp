@@ -148,6 +148,10 @@ std::string plain_dict_pickle(const std::string& pickle, const std::string& path
   return out;
 }
 
+// Iterating a c10::Dict inlines its flat hash map's begin(), which GCC 12 at -O3 flags as a
+// potential null dereference of the table's sentinel (a false positive inside libtorch's header).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
 std::vector<std::pair<std::string, torch::Tensor>> read(const std::string& path) {
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> zip;
   try {
@@ -188,5 +192,6 @@ std::vector<std::pair<std::string, torch::Tensor>> read(const std::string& path)
   }
   return out;
 }
+#pragma GCC diagnostic pop
 
 }  // namespace ekt::torch_bin
