@@ -16,9 +16,15 @@ export OMP_WAIT_POLICY=PASSIVE
 # node/npm fetch the tokenizer conformance reference (only if no node is installed already).
 APT_PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread nlohmann-json3-dev libgtest-dev python3 python3-numpy maven openjdk-17-jdk-headless)
 
+# Tests only (./ekt test): Debian's PyTorch writes the pytorch_model.bin checkpoints the loader is
+# checked against, headless Chromium renders the HTML report. Tests skip with a message without them.
+TEST_APT_PACKAGES=(python3-torch chromium)
+
+# Missing packages of the build, plus those of the tests when called with "test".
 missing_apt_packages() {
-  local p
-  for p in "${APT_PACKAGES[@]}"; do
+  local p packages=("${APT_PACKAGES[@]}")
+  [ "${1:-}" = test ] && packages+=("${TEST_APT_PACKAGES[@]}")
+  for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
   done
   command -v npm >/dev/null 2>&1 || echo npm
@@ -26,7 +32,7 @@ missing_apt_packages() {
 
 ekt_setup() {
   local missing
-  missing=$(missing_apt_packages | tr '\n' ' ')
+  missing=$(missing_apt_packages "${1:-}" | tr '\n' ' ')
   if [ -n "${missing// /}" ]; then
     say "installing missing system packages: $missing"
     local sudo=""

@@ -97,4 +97,11 @@ int ekt_model_save(ekt_model* model, const char* dir, const char* dtype) {
   });
 }
 
+int ekt_checkpoint_convert(const char* src_dir, const char* dst_dir) {
+  return guarded([&] {
+    EKT_CHECK(src_dir && dst_dir, "convert: null argument");
+    ekt::convert_checkpoint(src_dir, dst_dir);
+  });
+}
+
 }  // extern "C"

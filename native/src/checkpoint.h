@@ -1,5 +1,6 @@
 // Hugging Face checkpoint directories: config.json plus model.safetensors, or shards listed in
-// model.safetensors.index.json. Names may carry the "transformer." prefix or not.
+// model.safetensors.index.json, or the same layouts of pytorch_model.bin (torch.save, read without
+// Python). Names may carry the "transformer." prefix or not.
 #pragma once
 
 #include <memory>
@@ -18,8 +19,12 @@ struct LoadedModel {
 // Weights converted to `dtype` (float32, bfloat16 or float16) on `device`.
 LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device, torch::ScalarType dtype = torch::kFloat32);
 
-// config.json + model.safetensors, each written atomically; tensors (and config.json's
-// torch_dtype) in `dtype`, by default the model's own.
+// Every tensor of src's weight files (safetensors or pytorch_model.bin, single or sharded) into
+// dst/model.safetensors, each in its stored dtype; the other files are the caller's to copy.
+void convert_checkpoint(const std::string& src, const std::string& dst);
+
+// config.json + model.safetensors + generation_config.json, each written atomically; tensors (and
+// config.json's torch_dtype) in `dtype`, by default the model's own.
 void save_checkpoint(const CausalLM& model, const std::string& dir);
 void save_checkpoint(const CausalLM& model, const std::string& dir, torch::ScalarType dtype);
 

@@ -38,9 +38,9 @@ EKT_API int ekt_set_num_threads(int threads);
 EKT_API int ekt_check_device(const char* device);
 
 /* Loads a Hugging Face checkpoint directory (config.json + model.safetensors, or a sharded
- * index). device: "cpu", "cuda", "cuda:1", ... dtype: "float32" (also when NULL), "bfloat16"
- * or "float16": the weights are converted to it and every forward computes in it (attention
- * scores, softmax and norms in float32, as Hugging Face does). */
+ * index, or pytorch_model.bin the same ways). device: "cpu", "cuda", "cuda:1", ... dtype: "float32"
+ * (also when NULL), "bfloat16" or "float16": the weights are converted to it and every forward
+ * computes in it (attention scores, softmax and norms in float32, as Hugging Face does). */
 EKT_API ekt_model* ekt_model_load(const char* dir, const char* device, const char* dtype);
 
 EKT_API void ekt_model_free(ekt_model* model);
@@ -59,10 +59,15 @@ EKT_API int ekt_model_forward(ekt_model* model, const int64_t* ids, const uint8_
                               int64_t batch, int64_t seq, int last_only,
                               float* logits, int64_t logits_len);
 
-/* Writes config.json + model.safetensors into dir, creating it; files are written to temporary
- * names and renamed, so a crash never leaves a half-written checkpoint. dtype: "float32",
- * "bfloat16" or "float16" for the tensors (and config.json's torch_dtype); NULL: the model's. */
+/* Writes config.json + model.safetensors + generation_config.json into dir, creating it; files are
+ * written to temporary names and renamed, so a crash never leaves a half-written checkpoint.
+ * dtype: "float32", "bfloat16" or "float16" for the tensors (and config.json's torch_dtype);
+ * NULL: the model's. */
 EKT_API int ekt_model_save(ekt_model* model, const char* dir, const char* dtype);
+
+/* Writes every tensor of src_dir's weight files (model.safetensors or pytorch_model.bin, single or
+ * sharded) into dst_dir/model.safetensors in its stored dtype; other files are not copied. */
+EKT_API int ekt_checkpoint_convert(const char* src_dir, const char* dst_dir);
 
 #ifdef __cplusplus
 }

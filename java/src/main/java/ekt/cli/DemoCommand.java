@@ -27,8 +27,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DemoOptions options = reduced ? DemoOptions.reduced(seed) : DemoOptions.standard(seed);
-        System.out.println(new Demo(options, out, device.placement()).run());
-        System.err.println("[ekt] report: " + out.resolve("experiment").resolve("report.md"));
+        new Demo(options, out, device.placement()).run();
+        System.out.println(out.resolve("experiment").resolve("report.md"));  // stdout: where the results are
+        System.out.println(out.resolve("experiment").resolve("report.html"));
         return 0;
     }
 }

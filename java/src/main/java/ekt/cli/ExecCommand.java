@@ -9,6 +9,7 @@ import ekt.exec.ExecResult;
 import ekt.exec.ExecStatus;
 import ekt.exec.ExecutorPool;
 import ekt.exec.Program;
+import ekt.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,9 +29,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -61,8 +59,14 @@ final class ExecCommand implements Callable<Integer> {
     String checker;
     @Option(names = "--answer-var", defaultValue = "answer", description = "variable holding the answer (default: ${DEFAULT-VALUE})")
     String answerVar;
-    @Option(names = "--batch-size", defaultValue = "64", description = "programs per round-trip to a worker (default: ${DEFAULT-VALUE})")
-    int batchSize;
+    @Option(names = "--worker-batch", description = "programs per round-trip to a worker (default: ${DEFAULT-VALUE})")
+    int batchSize = 64;  // no defaultValue: see Renamed
+
+    @Option(names = "--batch-size", hidden = true)
+    void oldBatchSize(int value) {
+        Renamed.warn("--batch-size", "--worker-batch");
+        batchSize = value;
+    }
     @Option(names = "--programs-per-fork", defaultValue = "1000",
             description = "programs one warm child may run; 1 = a fresh process per program (default: ${DEFAULT-VALUE})")
     int programsPerFork;
@@ -72,8 +76,8 @@ final class ExecCommand implements Callable<Integer> {
     Path python;
 
     private final Map<ExecStatus, Long> counts = new EnumMap<>(ExecStatus.class);
-    private long done;
     private long correct;
+    private Progress progress;
 
     @Override
     public Integer call() throws IOException {
@@ -88,32 +92,22 @@ final class ExecCommand implements Callable<Integer> {
              BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                      StandardOpenOption.WRITE, resume ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
             pool.protections().forEach((layer, how) -> err.println("ekt exec: sandbox " + layer + ": " + how));
-            long start = System.nanoTime();
-            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "ekt-exec-progress");
-                t.setDaemon(true);
-                return t;
-            });
-            long todo = Math.max(0, total - finished.size());
-            ticker.scheduleAtFixedRate(() -> progress(err, todo, start, false), 1, 1, TimeUnit.SECONDS);
-            try (ExecutorPool.Session session = pool.session(r -> write(writer, r))) {
+            progress = new Progress("exec", Math.max(0, total - finished.size()), "programs", null);
+            try (Progress p = progress; ExecutorPool.Session session = pool.session(r -> write(writer, r))) {
                 Jsonl.forEach(in, e -> {
                     skipped[0]++;
-                    err.println("\nekt exec: skipped " + e.getMessage());
+                    p.log("ekt exec: skipped " + e.getMessage());
                 }, line -> {
                     try {
-                        Program p = ExecRecords.program(in, line);
-                        if (finished.contains(key(p.id(), p.sample()))) skipped[1]++;
-                        else session.submit(p);
+                        Program program = ExecRecords.program(in, line);
+                        if (finished.contains(key(program.id(), program.sample()))) skipped[1]++;
+                        else session.submit(program);
                     } catch (DataException e) {
                         skipped[0]++;
-                        err.println("\nekt exec: skipped " + e.getMessage());
+                        p.log("ekt exec: skipped " + e.getMessage());
                     }
                 });
-            } finally {
-                ticker.shutdownNow();
             }
-            progress(err, todo, start, true);
         }
         if (skipped[1] > 0) err.println("ekt exec: " + skipped[1] + " programs already had results in " + out);
         if (skipped[0] > 0) err.println("ekt exec: " + skipped[0] + " malformed input lines skipped");
@@ -144,24 +138,11 @@ final class ExecCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out, e);
         }
-        synchronized (this) {
-            counts.merge(r.status(), 1L, Long::sum);
-            if (r.isCorrect()) correct++;
-            done++;
-        }
-    }
-
-    private synchronized void progress(PrintStream err, long total, long start, boolean last) {
-        double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-        double rate = done / seconds;
-        long eta = rate > 0 ? Math.round(Math.max(0, total - done) / rate) : -1;
-        String statuses = counts.entrySet().stream().map(e -> e.getKey().jsonName() + " " + e.getValue())
-                .collect(Collectors.joining(", "));
-        String line = String.format("ekt exec: %d/%d programs, %.0f programs/s, %s, correct %d%s", done, total, rate,
-                last ? String.format("%.1f s", seconds) : "ETA " + (eta < 0 ? "?" : eta / 60 + ":" + String.format("%02d", eta % 60)),
-                correct, statuses.isEmpty() ? "" : " (" + statuses + ")");
-        err.print(last ? "\r" + line + "\n" : "\r" + line);
-        err.flush();
+        counts.merge(r.status(), 1L, Long::sum);
+        if (r.isCorrect()) correct++;
+        progress.detail("correct " + correct + " (" + counts.entrySet().stream()
+                .map(e -> e.getKey().jsonName() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")");
+        progress.advance(1);
     }
 
     private static long countLines(Path file) throws IOException {

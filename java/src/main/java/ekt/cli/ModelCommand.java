@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 
 /** {@code ekt model info|logits|greedy}: inspect and debug checkpoints. */
 @Command(name = "model", description = "Inspect a checkpoint: info, logits, greedy continuation.",
-        subcommands = {ModelCommand.Info.class, ModelCommand.Logits.class, ModelCommand.Greedy.class})
+        subcommands = {HelpCommand.class, ModelCommand.Info.class, ModelCommand.Logits.class, ModelCommand.Greedy.class})
 final class ModelCommand {
 
     static class ModelOption {

@@ -1,16 +1,24 @@
 package ekt.cli;
 
+import ekt.eval.MethodResult;
+import ekt.eval.SeedSummary;
 import ekt.pipeline.Experiment;
 import ekt.pipeline.RunConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code ekt run --config FILE --out DIR}: a whole EKT experiment; re-running resumes it. */
+/**
+ * {@code ekt run --config FILE --out DIR}: a whole EKT experiment; re-running resumes it. Progress
+ * and logs go to stderr; stdout gets the paths of the finished report (report.md, then report.html).
+ */
 @Command(name = "run", description = "Run (or resume) an EKT experiment from a YAML/JSON config: teacher sampling, execution, "
-        + "selection, the configured methods' training and evaluation, and the report.")
+        + "selection, the configured methods' training and evaluation, and the report (paths printed on stdout).")
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "experiment config (see examples/)")
     Path config;
@@ -20,14 +28,39 @@ final class RunCommand implements Callable<Integer> {
     Experiment.TeacherStage until;
     @picocli.CommandLine.Mixin
     DeviceOptions device = new DeviceOptions();
+    @Option(names = "--seeds", split = ",", paramLabel = "SEED",
+            description = "run once per seed (teacher, student and evaluation seeds) into OUT/seed-N and summarise them in OUT/report.md: "
+                    + "mean and 95%% interval across seeds")
+    List<Long> seeds;
 
     @Override
     public Integer call() {
         RunConfig c = RunConfig.load(config);
         c = c.withDevices(c.devices().override(device.device, device.dtype));  // checked by Experiment before any work
         Path dir = config.toAbsolutePath().getParent();
-        System.out.println(new Experiment(c, dir, out).execute(until));
-        if (until == null) System.err.println("[ekt] report: " + out.resolve("report.md"));
+        if (seeds == null || seeds.isEmpty()) {
+            String status = new Experiment(c, dir, out).execute(until);
+            if (until == null) printReportPaths(out);
+            else System.err.println("[ekt] " + status);
+            return 0;
+        }
+        Map<Long, List<MethodResult>> bySeed = new LinkedHashMap<>();
+        for (long seed : seeds) {
+            System.err.println("[ekt] seed " + seed + ": " + out.resolve("seed-" + seed));
+            Experiment e = new Experiment(c.withSeed(seed), dir, out.resolve("seed-" + seed));
+            String status = e.execute(until);
+            if (until != null) System.err.println("[ekt] seed " + seed + ": " + status);
+            else bySeed.put(seed, e.results());
+        }
+        if (until == null) {
+            SeedSummary.write(out, c.name(), bySeed, c.evaluation().ks());
+            printReportPaths(out);
+        }
         return 0;
+    }
+
+    private static void printReportPaths(Path dir) {
+        System.out.println(dir.resolve("report.md"));
+        System.out.println(dir.resolve("report.html"));
     }
 }

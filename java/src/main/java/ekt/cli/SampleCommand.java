@@ -5,10 +5,10 @@ import ekt.core.Placement;
 import ekt.core.SamplingOptions;
 import ekt.core.StopString;
 import ekt.sample.Generation;
-import ekt.sample.ProgressBar;
 import ekt.sample.SamplePrompt;
 import ekt.sample.SampleRecords;
 import ekt.sample.TextCodec;
+import ekt.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,8 +55,14 @@ final class SampleCommand implements Callable<Integer> {
     List<String> stopLines = new ArrayList<>();
     @Option(names = "--stop-tokens", description = "stop once the ids end with this comma-separated sequence; repeatable")
     List<String> stopTokens = new ArrayList<>();
-    @Option(names = "--batch", defaultValue = "256", description = "samples decoded together, at most (default: ${DEFAULT-VALUE})")
-    int batch;
+    @Option(names = "--max-batch", description = "samples decoded together, at most (default: ${DEFAULT-VALUE})")
+    int batch = 256;  // no defaultValue: see Renamed
+
+    @Option(names = "--batch", hidden = true)
+    void oldBatch(int value) {
+        Renamed.warn("--batch", "--max-batch");
+        batch = value;
+    }
     @Option(names = "--memory-mb", defaultValue = "0", description = "budget for caches/activations; 0 = min(8 GiB, RAM/4)")
     long memoryMb;
     @Option(names = "--no-share-prompt", description = "prefill the prompt once per sample (naive baseline)")
@@ -93,10 +99,11 @@ final class SampleCommand implements Callable<Integer> {
         }
         if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
         try (Model m = Model.load(model.model, placement);
-             BufferedWriter w = Files.newBufferedWriter(out, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+             BufferedWriter w = Files.newBufferedWriter(out, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+             Progress bar = quiet ? null : new Progress("sample", (long) todo.size() * n, "samples", "tokens")) {
             TextCodec codec = TextCodec.forModel(model.model).orElse(null);
             Generation generation = new Generation(m, options, codec, !noTokenLogprobs);
-            ProgressBar bar = ProgressBar.stderr();
+            long[] shown = {0, 0};  // samples and tokens already counted by the progress line
             generation.run(todo, record -> {
                 try {
                     w.write(record.toJson());
@@ -110,7 +117,11 @@ final class SampleCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new UncheckedIOException("writing " + out, e);
                 }
-                if (!quiet) bar.accept(p);
+                if (bar != null) {
+                    bar.advance(p.samplesDone() - shown[0], p.tokens() - shown[1]);
+                    shown[0] = p.samplesDone();
+                    shown[1] = p.tokens();
+                }
             });
         }
         return 0;

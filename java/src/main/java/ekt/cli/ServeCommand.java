@@ -18,8 +18,14 @@ final class ServeCommand implements Callable<Integer> {
     String host;
     @Option(names = "--port", defaultValue = "8000")
     int port;
-    @Option(names = "--threads", defaultValue = "1", description = "requests served at once (the engine batches within a request)")
-    int threads;
+    @Option(names = "--workers", description = "requests served at once (the engine batches within a request; default: ${DEFAULT-VALUE})")
+    int threads = 1;  // no defaultValue: see Renamed
+
+    @Option(names = "--threads", hidden = true)
+    void oldThreads(int value) {
+        Renamed.warn("--threads", "--workers");
+        threads = value;
+    }
     @picocli.CommandLine.Mixin
     DeviceOptions device = new DeviceOptions();
 

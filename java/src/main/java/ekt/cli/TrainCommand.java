@@ -2,7 +2,6 @@ package ekt.cli;
 
 import ekt.core.Model;
 import ekt.core.Placement;
-import ekt.train.Progress;
 import ekt.tokenizer.Tokenizer;
 import ekt.train.TextCodec;
 import ekt.train.TrainConfig;
@@ -11,6 +10,7 @@ import ekt.train.Trainer;
 import ekt.train.TrainingData;
 import ekt.train.TrainingExample;
 import ekt.util.Choices;
+import ekt.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -43,7 +43,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "100", description = "warmup steps") int warmup;
     @Option(names = "--schedule", defaultValue = "linear", description = "linear, cosine, constant") String schedule;
     @Option(names = "--clip", defaultValue = "1.0", description = "gradient-norm clipping; 0 disables") double clip;
-    @Option(names = "--batch", defaultValue = "16", description = "rows per micro-batch") int batch;
+    @Option(names = "--micro-batch", description = "rows per micro-batch (default: ${DEFAULT-VALUE})") int batch = 16;  // no defaultValue: see Renamed
     @Option(names = "--accum", defaultValue = "2", description = "micro-batches per optimizer step") int accum;
     @Option(names = "--max-length", defaultValue = "400", description = "tokens per padded sequence; 0 = model context") int maxLength;
     @Option(names = "--mask", defaultValue = "all", description = "loss mask: all (paper), no-padding, completion-only") String mask;
@@ -60,6 +60,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--peak-gflops", defaultValue = "375", description = "peak GFLOP/s for the MFU figure") double peakGflops;
     @Option(names = "--workers", defaultValue = "0", description = "data-parallel threads in the core; 0 = one per core thread") int workers;
     @Option(names = "--codec", description = "text encoding of text records: 'bytes' (UTF-8 bytes as ids) or a tokenizer directory (default: the model's own tokenizer)") String codec;
+
+    @Option(names = "--batch", hidden = true)
+    void oldBatch(int value) {
+        Renamed.warn("--batch", "--micro-batch");
+        batch = value;
+    }
 
     @Override
     public Integer call() {
@@ -85,17 +91,27 @@ final class TrainCommand implements Callable<Integer> {
             System.err.printf("training %s on %d examples: %d steps/epoch x %d epochs = %d steps, effective batch %d%s%n",
                     student.info().architecture(), examples.size(), trainer.stepsPerEpoch(), epochs, trainer.totalSteps(),
                     config.effectiveBatch(), start == null ? "" : ", resuming at step " + trainer.steps() + " from " + start);
-            Path last = trainer.fit(out, new TrainListener() {
-                @Override
-                public void onProgress(Progress p) {
-                    System.out.println(p.line());
-                }
+            Path last;
+            try (Progress progress = new Progress("train", trainer.totalSteps(), "steps", "tokens")) {
+                progress.skip(trainer.steps());
+                last = trainer.fit(out, new TrainListener() {
+                    @Override
+                    public void onStep(ekt.train.StepMetrics m) {
+                        progress.advance(1, m.computedTokens());
+                    }
 
-                @Override
-                public void onCheckpoint(Path dir) {
-                    System.err.println("checkpoint " + dir);
-                }
-            });
+                    @Override
+                    public void onProgress(ekt.train.Progress p) {
+                        progress.detail(p.metrics());
+                        progress.report();
+                    }
+
+                    @Override
+                    public void onCheckpoint(Path dir) {
+                        progress.log("checkpoint " + dir);
+                    }
+                });
+            }
             System.out.println(last);
         }
         return 0;

@@ -104,6 +104,26 @@ public final class Model implements AutoCloseable {
         Native.check(ModelNative.ekt_model_save(live(), dir.toString(), Placement.dtypeName(dtype)), "saving model to " + dir);
     }
 
+    /**
+     * Rewrites a checkpoint directory's weights (model.safetensors or pytorch_model.bin, single or
+     * sharded) as {@code dst/model.safetensors}, every tensor in its stored dtype, and copies the
+     * directory's other files (config, tokenizer, generation config) beside it.
+     */
+    public static void convert(Path src, Path dst) {
+        if (src.toAbsolutePath().normalize().equals(dst.toAbsolutePath().normalize()))
+            throw new IllegalArgumentException("convert: the output directory must differ from the model directory " + src);
+        Native.check(ModelNative.ekt_checkpoint_convert(src.toString(), dst.toString()), "converting " + src + " to " + dst);
+        try (var files = Files.list(src)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                boolean weights = name.matches("(pytorch_model|model).*\\.(bin|safetensors)") || name.matches("(pytorch_model\\.bin|model\\.safetensors)\\.index\\.json");
+                if (Files.isRegularFile(f) && !weights) Files.copy(f, dst.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException("convert: cannot copy the files of " + src + " to " + dst, e);
+        }
+    }
+
     /** The native handle, for the other bindings of the core (sampler, trainer). */
     ModelNative.ekt_model live() {
         if (handle == null) throw new IllegalStateException("model is closed");

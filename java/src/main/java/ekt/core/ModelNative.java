@@ -51,4 +51,6 @@ public final class ModelNative {
                                                int lastOnly, float[] logits, long logitsLen);
 
     public static native int ekt_model_save(ekt_model model, String dir, String dtype);
+
+    public static native int ekt_checkpoint_convert(String srcDir, String dstDir);
 }

@@ -59,7 +59,7 @@ public final class Demo {
 
     /** Runs (or resumes) the demo and returns the report. */
     public String run() {
-        RunDirectory setup = RunDirectory.open(out.resolve("setup"), options.toJson(), Map.of("ekt", "0.1.0"));
+        RunDirectory setup = RunDirectory.open(out.resolve("setup"), options.toJson(), Map.of("ekt", ekt.util.Version.get()));
         long seed = options.seed();
         List<WordProblems.Generated> source = WordProblems.generate(seed, options.sourceProblems(), Set.of());
         Set<String> used = source.stream().map(WordProblems.Generated::question).collect(Collectors.toCollection(HashSet::new));

@@ -50,6 +50,43 @@ public final class Charts {
         return c.png();
     }
 
+    /**
+     * Training curves: one loss polyline per series (e.g. one per expert-iteration round) on the
+     * left axis, and dev-set greedy pass@1 (%) points of the same series, where measured, as squares
+     * on a right axis.
+     */
+    public static byte[] training(String title, Map<String, List<double[]>> loss, Map<String, List<double[]>> devPercent) {
+        boolean dev = devPercent.values().stream().anyMatch(l -> !l.isEmpty());
+        double[] xr = range(java.util.stream.Stream.concat(loss.values().stream(), devPercent.values().stream()).flatMap(List::stream)
+                .mapToDouble(p -> p[0]).toArray());
+        double[] yr = range(loss.values().stream().flatMap(List::stream).mapToDouble(p -> p[1]).toArray());
+        yr[0] = Math.min(0, yr[0]);
+        Canvas c = new Canvas(title, "step", "loss", xr, yr, false);
+        double[] dr = {0, Math.max(1, devPercent.values().stream().flatMap(List::stream).mapToDouble(p -> p[1]).max().orElse(1)) * 1.1};
+        if (dev) c.rightAxis("dev greedy pass@1 (%)", dr);
+        int i = 0;
+        for (String name : loss.keySet()) {
+            Color color = PALETTE[i % PALETTE.length];
+            c.g.setColor(color);
+            c.g.setStroke(new BasicStroke(2f));
+            int[] prev = null;
+            for (double[] p : loss.get(name)) {
+                int[] pt = {c.px(p[0]), c.py(p[1])};
+                if (prev != null) c.g.drawLine(prev[0], prev[1], pt[0], pt[1]);
+                prev = pt;
+            }
+            for (double[] p : devPercent.getOrDefault(name, List.of())) {
+                int x = c.px(p[0]), y = H - BOTTOM - (int) Math.round(p[1] / dr[1] * (H - TOP - BOTTOM));
+                c.g.fillRect(x - 4, y - 4, 9, 9);
+                c.g.setColor(Color.BLACK);
+                c.g.drawRect(x - 4, y - 4, 9, 9);
+                c.g.setColor(color);
+            }
+            c.legend(i++, name + (devPercent.getOrDefault(name, List.of()).isEmpty() ? "" : " (■ dev)"), color);
+        }
+        return c.png();
+    }
+
     /** Side-by-side frequency bars of integer values (e.g. program lengths in lines), one colour per group. */
     public static byte[] histogram(String title, String xLabel, Map<String, int[]> groups) {
         int max = groups.values().stream().flatMapToInt(java.util.Arrays::stream).max().orElse(1);
@@ -94,6 +131,7 @@ public final class Charts {
         final BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
         final Graphics2D g = img.createGraphics();
         final double[] xr, yr;
+        int legendShift;
 
         Canvas(String title, String xLabel, String yLabel, double[] xr, double[] yr, boolean logX) {
             this.xr = xr;
@@ -125,12 +163,25 @@ public final class Charts {
             return H - BOTTOM - (int) Math.round((y - yr[0]) / (yr[1] - yr[0]) * (H - TOP - BOTTOM));
         }
 
-        void legend(int i, String label, Color color) {
-            int y = TOP + 10 + i * 20;
-            g.setColor(color);
-            g.fillRect(W - RIGHT + 12, y - 9, 12, 12);
+        /** A second y axis on the right (ticks from 0 to {@code range[1]}); the legend moves right to make room. */
+        void rightAxis(String label, double[] range) {
+            legendShift = 45;
             g.setColor(Color.BLACK);
-            g.drawString(label.length() > 32 ? label.substring(0, 31) + "…" : label, W - RIGHT + 30, y + 2);
+            for (double y : ticks(range, false)) {
+                int py = H - BOTTOM - (int) Math.round((y - range[0]) / (range[1] - range[0]) * (H - TOP - BOTTOM));
+                g.drawLine(W - RIGHT, py, W - RIGHT + 4, py);
+                g.drawString(fmt(y), W - RIGHT + 6, py + 4);
+            }
+            g.drawString(label, W - RIGHT - 120, TOP - 8);
+        }
+
+        void legend(int i, String label, Color color) {
+            int y = TOP + 10 + i * 20, x = W - RIGHT + 12 + legendShift;
+            g.setColor(color);
+            g.fillRect(x, y - 9, 12, 12);
+            g.setColor(Color.BLACK);
+            int max = legendShift > 0 ? 26 : 32;
+            g.drawString(label.length() > max ? label.substring(0, max - 1) + "…" : label, x + 18, y + 2);
         }
 
         byte[] png() {

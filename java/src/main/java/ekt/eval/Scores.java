@@ -17,8 +17,6 @@ import java.util.TreeSet;
  * requested k that do not exceed the sample count (larger k are reported as not available).
  */
 public record Scores(String method, List<ProblemScore> problems) {
-    public static final int[] DEFAULT_K = {1, 10, 100};
-
     public Scores {
         problems = List.copyOf(problems);
     }
@@ -34,6 +32,23 @@ public record Scores(String method, List<ProblemScore> problems) {
     public double passAt(int k) {
         if (problems.isEmpty() || problems.stream().anyMatch(p -> p.n() < k)) return Double.NaN;
         return problems.stream().mapToDouble(p -> p.passAt(k)).average().orElse(Double.NaN);
+    }
+
+    /** Exact 95% interval of greedy pass@1 (a binomial proportion over problems). */
+    public Intervals.Interval greedyInterval() {
+        int run = (int) problems.stream().filter(p -> p.greedyCorrect() != null).count();
+        int solved = (int) problems.stream().filter(p -> Boolean.TRUE.equals(p.greedyCorrect())).count();
+        return Intervals.clopperPearson(solved, run, Intervals.LEVEL);
+    }
+
+    /** 95% bootstrap interval (over problems) of pass@k; NONE where pass@k is not available. */
+    public Intervals.Interval passAtInterval(int k) {
+        return Double.isNaN(passAt(k)) ? Intervals.Interval.NONE : Intervals.bootstrapMean(perProblem(k), Intervals.LEVEL);
+    }
+
+    /** pass@k of each problem, in problem order. */
+    public double[] perProblem(int k) {
+        return problems.stream().mapToDouble(p -> p.passAt(k)).toArray();
     }
 
     public Map<Integer, Double> passAt(int... ks) {

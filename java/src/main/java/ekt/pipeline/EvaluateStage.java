@@ -60,7 +60,7 @@ public final class EvaluateStage {
             scores.add(new ProblemScore(p.id(), nc[0], nc[1], greedy == null ? null : greedy.getOrDefault(p.id(), false)));
         }
         Scores result = new Scores(method, scores);
-        result.writeCsv(run.root().resolve(method + "-scores.csv"), Scores.DEFAULT_K);
+        result.writeCsv(run.root().resolve(method + "-scores.csv"), eval.ks());
         return new Result(result, firstCorrect.values().stream().mapToInt(EvaluateStage::lines).toArray());
     }
 

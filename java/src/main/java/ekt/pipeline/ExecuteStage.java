@@ -33,7 +33,7 @@ public final class ExecuteStage {
         try (Progress progress = new Progress(stage, inputs.size(), "parts", "programs")) {
             for (int i = 0; i < inputs.size(); i++) {
                 if (out.isDone(i)) {
-                    progress.advance(1);
+                    progress.skip(1);
                     continue;
                 }
                 List<JsonNode> samples = in.readPart(i);

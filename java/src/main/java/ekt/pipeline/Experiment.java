@@ -48,6 +48,7 @@ public final class Experiment {
     private final List<Problem> train, test;
     private final Path student;
     private final TextCodec studentCodec;
+    private List<MethodResult> results = List.of();
 
     public Experiment(RunConfig config, Path configDir, Path out) {
         this.config = config;
@@ -55,7 +56,7 @@ public final class Experiment {
         config.devices().check();  // before any work: a missing GPU fails here, not after hours of sampling
         ObjectNode identity = (ObjectNode) config.toJson();
         identity.remove("devices");  // the same run may be resumed on other hardware
-        this.run = RunDirectory.open(out, identity, Map.of("ekt", "0.1.0", "java", System.getProperty("java.version")));
+        this.run = RunDirectory.open(out, identity, Map.of("ekt", ekt.util.Version.get(), "java", System.getProperty("java.version")));
         Pattern truncation = Pattern.compile(config.prompt().truncation(), Pattern.UNIX_LINES);
         Prompts base = config.prompt().fewShotFile() == null ? Prompts.zeroShot() : Prompts.paper(resolve(config.prompt().fewShotFile()));
         this.prompts = new Prompts(base.fewShotPrefix(), truncation, base.eosText());
@@ -114,8 +115,14 @@ public final class Experiment {
                 });
             }
         }
-        String teacherMethod = config.methods().contains("fewshot_teacher") ? teacherLabel() : null;
-        return Report.write(run.root(), config.name(), "the test problems", results, teacherMethod, teacherSolved, config.toJson().toPrettyString());
+        this.results = List.copyOf(results);
+        return new Report(config.name(), "the test problems", results, config.evaluation().ks()).teacher("fewshot_teacher", teacherSolved)
+                .timing(run.stages()).config(config.toJson().toPrettyString()).write(run.root());
+    }
+
+    /** The evaluated methods of the last complete {@link #execute}; empty before. */
+    public List<MethodResult> results() {
+        return results;
     }
 
     /** The prompted teacher's row; "few-shot" only when there is a few-shot prefix. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import ekt.core.Model;
 import ekt.data.Problem;
 import ekt.eval.MethodResult;
+import ekt.eval.TrainingCurve;
 import ekt.exec.ExecutorPool;
 import ekt.pipeline.teacher.SamplingSpec;
 import ekt.pipeline.teacher.Teacher;
@@ -34,7 +35,7 @@ final class Methods {
         }
         TrainStage.Result trained = TrainStage.run(experiment.run(), method + "-train", experiment.student(), teacher, pairs,
                 experiment.studentTraining(), experiment.trainCodec(), devices().student());
-        return evaluated(method, label, trained.model(), pairCount, coverage, trained.loss());
+        return evaluated(method, label, trained.model(), pairCount, coverage, List.of(trained.curve(label)));
     }
 
     /** A model used as it is, with the few-shot prompt or the bare {@code "# question"}. */
@@ -43,7 +44,7 @@ final class Methods {
         Function<Problem, String> prompt = fewShot ? p -> prompts.teacherPrompt(p.question()) : p -> Prompts.question(p.question());
         EvaluateStage.Result r = EvaluateStage.run(experiment.run(), method, model, experiment.test(), prompt,
                 experiment.config().evaluation(), prompts, pool, Experiment.CHUNK);
-        return new MethodResult(label, r.scores(), null, null, List.of(), r.programLines());
+        return new MethodResult(method, label, r.scores(), null, null, List.of(), r.programLines());
     }
 
     MethodResult promptedStudent(String method, String label, boolean fewShot) {
@@ -73,14 +74,14 @@ final class Methods {
         ExecuteStage.run(run, "ei-r0-samples", "ei-r0-exec", byId, prompts, pool);
         addSolved(solved, "ei-r0-exec");
         TrainStage.Result last = null;
-        List<double[]> loss = new ArrayList<>();
+        List<TrainingCurve> curves = new ArrayList<>();
         for (int round = 1; round <= ei.rounds() && !solved.isEmpty(); round++) {
             String r = "ei-r" + round;
             Path pairs = run.stageDir(r + "-pairs").resolve(SelectStage.FILE);
             SelectStage.write(pairs, pairsOf(solved));
             last = TrainStage.run(run, r + "-train", experiment.student(), null, pairs, eiTraining(ei), experiment.trainCodec(),
                     devices().student());
-            for (double[] p : last.loss()) loss.add(new double[]{loss.size() + 1, p[1]});
+            curves.add(last.curve("EI round " + round));
             List<Problem> unsolved = experiment.train().stream().filter(p -> !solved.containsKey(p.id())).toList();
             if (round == ei.rounds() || unsolved.isEmpty()) break;
             try (Model student = Model.load(last.model(), devices().evaluation())) {
@@ -95,14 +96,14 @@ final class Methods {
             System.err.println("[ekt] expert iteration: the few-shot student solved no training problem; nothing to train on");
             return promptedStudent("ei", "EI (nothing solved: base student)", false);
         }
-        return evaluated("ei", "EI", last.model(), solved.size(), coverage, loss);
+        return evaluated("ei", "EI", last.model(), solved.size(), coverage, curves);
     }
 
-    private MethodResult evaluated(String method, String label, Path model, int examples, double coverage, List<double[]> loss) {
+    private MethodResult evaluated(String method, String label, Path model, int examples, double coverage, List<TrainingCurve> curves) {
         try (Model m = Model.load(model, devices().evaluation())) {
             EvaluateStage.Result r = EvaluateStage.run(experiment.run(), method, experiment.engine(m, model), experiment.test(),
                     p -> Prompts.question(p.question()), experiment.config().evaluation(), experiment.prompts(), pool, Experiment.CHUNK);
-            return new MethodResult(label, r.scores(), examples, coverage, loss, r.programLines());
+            return new MethodResult(method, label, r.scores(), examples, coverage, curves, r.programLines());
         }
     }
 

@@ -141,7 +141,14 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
             maxNewTokens = maxNewTokens == null ? 150 : maxNewTokens;
             greedy = greedy == null || greedy;
             k = k == null ? List.of(1, 10, 100) : List.copyOf(k);
+            for (int v : k) if (v <= 0) throw new IllegalArgumentException("evaluation.k: every k must be positive, got " + k);
             seed = seed == null ? 1 : seed;
+        }
+
+        /** The k of pass@k that the CSV, the report's table and its plots show. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public int[] ks() {
+            return k.stream().mapToInt(Integer::intValue).sorted().distinct().toArray();
         }
     }
 
@@ -248,6 +255,18 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
             return mapper(file).readValue(file.toFile(), RunConfig.class);
         } catch (IOException e) {
             throw new IllegalArgumentException("invalid config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The same experiment under another seed: the teacher's and the evaluation's sampling and the student's training. */
+    public RunConfig withSeed(long seed) {
+        com.fasterxml.jackson.databind.node.ObjectNode j = (com.fasterxml.jackson.databind.node.ObjectNode) toJson();
+        for (String part : List.of("teacher", "student", "evaluation"))
+            if (j.get(part) instanceof com.fasterxml.jackson.databind.node.ObjectNode o) o.put("seed", seed);
+        try {
+            return mapper(Path.of("config.json")).treeToValue(j, RunConfig.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("config with seed " + seed + ": " + e.getMessage(), e);
         }
     }
 

@@ -95,6 +95,11 @@ public final class RunDirectory {
         save();
     }
 
+    /** Every stage's status, start and end times and counts, in the order they started. */
+    public synchronized JsonNode stages() {
+        return manifest.get("stages").deepCopy();
+    }
+
     public synchronized JsonNode counts(String stage) {
         return manifest.path("stages").path(stage).path("counts");
     }

@@ -34,7 +34,7 @@ public final class SampleStage {
         Parts parts = new Parts(run.stageDir(stage));
         int chunks = chunks(problems.size(), chunkSize);
         try (Progress progress = new Progress(stage, (long) problems.size() * spec.n(), "samples", "tokens")) {
-            progress.advance((long) Math.min(problems.size(), parts.countDone(chunks) * chunkSize) * spec.n());
+            progress.skip((long) Math.min(problems.size(), parts.countDone(chunks) * chunkSize) * spec.n());
             for (int c = 0; c < chunks; c++) {
                 if (parts.isDone(c)) continue;
                 List<Problem> chunk = problems.subList(c * chunkSize, Math.min(problems.size(), (c + 1) * chunkSize));
@@ -57,6 +57,8 @@ public final class SampleStage {
                 run.progress(stage, Map.of("parts_done", parts.countDone(chunks), "parts", chunks));
             }
         }
-        run.done(stage, Map.of("problems", problems.size(), "samples", parts.readAll().size(), "parts", chunks));
+        List<com.fasterxml.jackson.databind.JsonNode> samples = parts.readAll();
+        long tokens = samples.stream().mapToLong(s -> s.path("tokens").size()).sum();  // 0 where a teacher does not report tokens
+        run.done(stage, Map.of("problems", problems.size(), "samples", samples.size(), "parts", chunks, "tokens", tokens));
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import ekt.core.Model;
 import ekt.core.Placement;
 import ekt.data.Jsonl;
+import ekt.eval.TrainingCurve;
 import ekt.train.StepMetrics;
 import ekt.train.TextCodec;
 import ekt.train.TrainConfig;
@@ -31,12 +32,20 @@ import java.util.Map;
  */
 public final class TrainStage {
     public static final String LOSS_FILE = "loss.json";
+    /** Dev-set evaluations during training, one JSON record per line, written into the stage directory when configured. */
+    public static final String DEV_FILE = "dev_eval.jsonl";
 
     private TrainStage() {
     }
 
-    /** A finished training stage: its final checkpoint and (step, loss) points. */
-    public record Result(Path model, List<double[]> loss, int examples) {
+    /**
+     * A finished training stage: its final checkpoint, (step, loss, cross-entropy, KL term) points
+     * and (step, dev greedy pass@1) points where the stage evaluated on a dev set.
+     */
+    public record Result(Path model, List<double[]> loss, int examples, List<double[]> dev) {
+        public TrainingCurve curve(String label) {
+            return new TrainingCurve(label, loss, dev);
+        }
     }
 
     /**
@@ -48,6 +57,7 @@ public final class TrainStage {
                              Placement placement) {
         Path dir = run.stageDir(stage);
         if (run.status(stage) == RunDirectory.Status.DONE) return finished(dir, run.counts(stage).path("examples").asInt());
+        long[] tokens = {run.counts(stage).path("tokens").asLong(0)};  // positions computed, over every invocation
         run.started(stage);
         var examples = TrainingData.read(pairs, codec);
         List<double[]> loss = new ArrayList<>();
@@ -59,37 +69,48 @@ public final class TrainStage {
             Trainer.latestCheckpoint(dir).ifPresent(c -> {
                 trainer.restore(c);
                 loss.addAll(readLoss(c));
-                progress.advance(trainer.steps());
+                progress.skip(trainer.steps());
             });
             last = trainer.fit(dir, new TrainListener() {
                 @Override
                 public void onStep(StepMetrics m) {
-                    loss.add(new double[]{m.step(), m.loss()});
+                    loss.add(new double[]{m.step(), m.loss(), m.ceLoss(), m.kdLoss()});
+                    tokens[0] += m.computedTokens();
                     progress.advance(1, m.computedTokens());
                 }
 
                 @Override
                 public void onCheckpoint(Path checkpoint) {
                     writeLoss(checkpoint, loss);
-                    run.progress(stage, Map.of("step", loss.isEmpty() ? 0 : (long) loss.get(loss.size() - 1)[0], "examples", examples.size()));
+                    run.progress(stage, Map.of("step", loss.isEmpty() ? 0 : (long) loss.get(loss.size() - 1)[0], "examples", examples.size(),
+                            "tokens", tokens[0]));
                 }
             });
         }
         if (Tokenizer.isPresent(baseModel)) Tokenizer.load(baseModel).save(last);  // rewritten on a re-run: a killed write heals
-        run.done(stage, Map.of("steps", loss.size(), "examples", examples.size(),
+        run.done(stage, Map.of("steps", loss.size(), "examples", examples.size(), "tokens", tokens[0],
                 "final_loss", loss.isEmpty() ? Double.NaN : loss.get(loss.size() - 1)[1]));
-        return new Result(last, List.copyOf(loss), examples.size());
+        return new Result(last, List.copyOf(loss), examples.size(), readDev(dir));
     }
 
     private static Result finished(Path dir, int examples) {
         Path last = Trainer.latestCheckpoint(dir).orElseThrow(() -> new IllegalStateException(dir + " is marked done but holds no checkpoint"));
-        return new Result(last, readLoss(last), examples);
+        return new Result(last, readLoss(last), examples, readDev(dir));
     }
 
     private static void writeLoss(Path checkpoint, List<double[]> loss) {
         ArrayNode a = Jsonl.JSON.createArrayNode();
-        for (double[] p : loss) a.addArray().add((long) p[0]).add(p[1]);
+        for (double[] p : loss) a.addArray().add((long) p[0]).add(p[1]).add(p[2]).add(p[3]);
         AtomicFiles.write(checkpoint.resolve(LOSS_FILE), Jsonl.toLine(a));
+    }
+
+    /** (step, greedy pass@1) of every dev evaluation in {@code dir/dev_eval.jsonl}; none when the file is absent. */
+    static List<double[]> readDev(Path dir) {
+        Path file = dir.resolve(DEV_FILE);
+        if (!Files.isRegularFile(file)) return List.of();
+        List<double[]> out = new ArrayList<>();
+        for (Jsonl.Line l : Jsonl.readStrict(file)) out.add(new double[]{l.value().path("step").asDouble(), l.value().path("greedy_pass1").asDouble()});
+        return out;
     }
 
     private static List<double[]> readLoss(Path checkpoint) {
@@ -97,7 +118,8 @@ public final class TrainStage {
         if (!Files.isRegularFile(file)) return List.of();
         try {
             List<double[]> out = new ArrayList<>();
-            for (JsonNode p : Jsonl.JSON.readTree(Files.readString(file))) out.add(new double[]{p.get(0).asDouble(), p.get(1).asDouble()});
+            for (JsonNode p : Jsonl.JSON.readTree(Files.readString(file)))  // files before the CE/KL split hold (step, loss)
+                out.add(new double[]{p.get(0).asDouble(), p.get(1).asDouble(), p.path(2).asDouble(p.get(1).asDouble()), p.path(3).asDouble(0)});
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);

@@ -177,6 +177,7 @@ public final class ByteLevelBpe implements Tokenizer {
     @Override
     public void save(Path modelDir) {
         TokenizerJson.write(this, modelDir.resolve(TOKENIZER_JSON));
+        SpecialTokensFiles.write(this, modelDir);
     }
 
     /** Vocabulary spellings by id (null for unused ids), for writing files. */

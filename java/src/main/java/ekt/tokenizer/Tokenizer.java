@@ -80,7 +80,10 @@ public interface Tokenizer {
     /** The special tokens by their text. */
     Map<String, Integer> specialTokenIds();
 
-    /** Writes {@value #TOKENIZER_JSON} (Hugging Face format) into a model directory. */
+    /**
+     * Writes {@value #TOKENIZER_JSON} (Hugging Face format), tokenizer_config.json and
+     * special_tokens_map.json (end-of-text as bos, eos, unk and pad) into a model directory.
+     */
     void save(Path modelDir);
 
     /**

@@ -3,7 +3,7 @@ package ekt.train;
 import java.util.List;
 import java.util.Locale;
 
-/** The progress line over an interval of steps: mean loss, latest lr, throughput, MFU. */
+/** Training metrics over an interval of steps: mean loss, latest lr, throughput, MFU. */
 public record Progress(long step, long totalSteps, int epoch, int steps, double loss, double lr, double tokensPerSecond,
                        double gflopsPerSecond, double mfu) {
 
@@ -21,8 +21,9 @@ public record Progress(long step, long totalSteps, int epoch, int steps, double 
                 tokens / seconds, gflops, gflops / peakGflops);
     }
 
-    public String line() {
-        return String.format(Locale.ROOT, "step %d/%d  epoch %d  loss %.4f  lr %.3e  %.0f tok/s  %.1f GFLOP/s  MFU %.1f%%",
-                step, totalSteps, epoch + 1, loss, lr, tokensPerSecond, gflopsPerSecond, 100 * mfu);
+    /** The metrics for the detail of a progress line ({@link ekt.util.Progress} shows step, rate and ETA). */
+    public String metrics() {
+        return String.format(Locale.ROOT, "epoch %d  loss %.4f  lr %.3e  %.1f GFLOP/s  MFU %.1f%%",
+                epoch + 1, loss, lr, gflopsPerSecond, 100 * mfu);
     }
 }

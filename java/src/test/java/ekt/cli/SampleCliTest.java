@@ -35,7 +35,7 @@ class SampleCliTest {
         Files.writeString(prompts, "{\"id\": \"q1\", \"tokens\": [3, 1, 4]}\n\n{\"id\": \"q2\", \"tokens\": [15, 9, 2, 6, 5, 3]}\n"
                 + "{\"id\": \"q3\", \"tokens\": [58]}\n");
         Path one = dir.resolve("one.jsonl"), many = dir.resolve("many.jsonl");
-        assertEquals(0, sample(m, prompts, one, "--batch", "1"));
+        assertEquals(0, sample(m, prompts, one, "--max-batch", "1"));
         assertEquals(0, sample(m, prompts, many, "--batch", "16"));
         List<String> lines = Files.readAllLines(one), batched = Files.readAllLines(many);
         assertEquals(12, lines.size());

@@ -50,15 +50,21 @@ class TrainCliTest {
         Path model = Reference.make(dir.resolve("m"), "gpt_neo", "--positions", "32");
         Path data = data(dir, 9);
         String[] common = {"train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("run").toString(),
-                "--epochs", "3", "--batch", "2", "--accum", "2", "--max-length", "16", "--warmup", "1", "--lr", "1e-3", "--log-every", "2", "--mask", "completion-only"};
+                "--epochs", "3", "--micro-batch", "2", "--accum", "2", "--max-length", "16", "--warmup", "1", "--lr", "1e-3", "--log-every", "2", "--mask", "completion-only"};
         List<String> first = new ArrayList<>(List.of(common));
         first.addAll(List.of("--stop-after", "4"));
         Result a = run(first.toArray(String[]::new));
         assertEquals(0, a.code(), a.err());
         assertTrue(a.err().contains("2 steps/epoch x 3 epochs = 6 steps"), a.err());
         assertTrue(a.err().contains("warning: 5 of 9 examples are longer than 16 tokens and were truncated"), a.err());
-        assertTrue(a.out().matches("(?s)step 2/6  epoch 1  loss \\d+\\.\\d{4}  lr .* tok/s .* GFLOP/s  MFU .*%.*"), a.out());
+        assertTrue(a.err().matches("(?s).*\\[train] 2/6 steps \\(33%\\) \\| .* steps/s \\| .* tokens/s \\| ETA \\d\\d:\\d\\d \\| "
+                + "epoch 1  loss \\d+\\.\\d{4}  lr .* GFLOP/s  MFU .*%.*"), a.err());
+        assertTrue(a.out().trim().endsWith(dir.resolve("run/step-4").toString()), "stdout: only the checkpoint: " + a.out());
         assertTrue(Files.isRegularFile(dir.resolve("run/step-4/optimizer.safetensors")));
+        var generation = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("run/step-4/generation_config.json").toFile());
+        var config = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("run/step-4/config.json").toFile());
+        assertEquals(config.get("eos_token_id"), generation.get("eos_token_id"));
+        assertEquals(config.get("eos_token_id"), generation.get("pad_token_id"), "padding declared: end-of-text, as in training");
 
         // A save killed mid-write leaves only step-N.tmp/ behind: --resume must not pick it up.
         Files.createDirectories(dir.resolve("run/step-5.tmp"));

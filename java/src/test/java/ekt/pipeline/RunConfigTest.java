@@ -64,4 +64,24 @@ class RunConfigTest {
         assertEquals(RunConfig.load(f).toJson(), built.toJson());
         assertEquals(140, built.student().epochs());
     }
+
+    @Test
+    void withSeedChangesOnlyTheSeedsAndKComesFromTheConfig() throws IOException {
+        RunConfig c = RunConfig.load(examples().resolve("gptj-to-neo1.3B.yaml"));
+        RunConfig s = c.withSeed(7);
+        assertEquals(7L, s.teacher().seed());
+        assertEquals(7L, s.student().seed());
+        assertEquals(7L, s.evaluation().seed());
+        var a = (com.fasterxml.jackson.databind.node.ObjectNode) c.toJson();
+        var b = (com.fasterxml.jackson.databind.node.ObjectNode) s.toJson();
+        for (String part : List.of("teacher", "student", "evaluation")) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) a.get(part)).remove("seed");
+            ((com.fasterxml.jackson.databind.node.ObjectNode) b.get(part)).remove("seed");
+        }
+        assertEquals(a, b, "nothing but the seeds differs");
+        assertTrue(!c.toJson().get("evaluation").has("ks"), "the derived k array is not part of the config");
+        RunConfig.Evaluation e = new RunConfig.Evaluation(null, null, null, null, null, List.of(4, 1, 4), null);
+        assertEquals(List.of(1, 4), java.util.Arrays.stream(e.ks()).boxed().toList());
+        assertThrows(IllegalArgumentException.class, () -> new RunConfig.Evaluation(null, null, null, null, null, List.of(0), null));
+    }
 }
