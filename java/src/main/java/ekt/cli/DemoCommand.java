@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
  * {@link Demo}): a small teacher and student trained here, then EKT, KD, expert iteration and the
  * prompted baselines through the pipeline, and the report. Every number comes from running it.
  */
-@Command(name = "demo", description = "Run the EKT experiment offline on generated word problems (about 15 minutes on 2 cores).")
+@Command(name = "demo", description = "Run the EKT experiment offline on generated word problems (at most 15 minutes on 2 cores).")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "demo directory (default: ${DEFAULT-VALUE}); re-running resumes")
     Path out;
@@ -21,12 +21,16 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--reduced", description = "small counts (a couple of minutes), as the test suite runs it")
     boolean reduced;
+    @Option(names = "--sweep", description = "then repeat EKT and KD with the teacher at several training steps (report: OUT/sweep/report.md)")
+    boolean sweep;
 
     @Override
     public Integer call() {
         DemoOptions options = reduced ? DemoOptions.reduced(seed) : DemoOptions.standard(seed);
-        System.out.println(new Demo(options, out).run());
-        System.err.println("[ekt] report: " + out.resolve("experiment").resolve("report.md"));
+        Demo demo = new Demo(options, out);
+        System.out.println(sweep ? demo.sweep() : demo.run());
+        System.err.println("[ekt] report: " + out.resolve("experiment").resolve("report.md")
+                + (sweep ? ", sweep: " + out.resolve("sweep").resolve("report.md") : ""));
         return 0;
     }
 }

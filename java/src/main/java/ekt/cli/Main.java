@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ModelCommand.class,
                 ExecCommand.class,
+                ScoreCommand.class,
                 TokenizeCommand.class,
                 TrainCommand.class,
                 SampleCommand.class,

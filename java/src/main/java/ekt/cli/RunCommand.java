@@ -1,5 +1,6 @@
 package ekt.cli;
 
+import ekt.pipeline.ConfigCheck;
 import ekt.pipeline.Experiment;
 import ekt.pipeline.RunConfig;
 import picocli.CommandLine.Command;
@@ -23,6 +24,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         RunConfig c = RunConfig.load(config);
         Path dir = config.toAbsolutePath().getParent();
+        ConfigCheck.require(c, dir, config.toString());  // every missing file named before any stage runs
         System.out.println(new Experiment(c, dir, out).execute(until));
         if (until == null) System.err.println("[ekt] report: " + out.resolve("report.md"));
         return 0;

@@ -19,10 +19,11 @@ public final class Report {
 
     /**
      * @param teacherMethod name of the method whose solved set counts as "the teacher's" (or null)
+     * @param notes         lines about how the run was done (scored checkpoints, prompt truncation), listed under the table
      * @param configJson    the run config, reproduced at the end
      */
     public static String write(Path runDir, String title, String evalSetName, List<MethodResult> results, String teacherMethod,
-                               Set<String> teacherSolvedOnTrain, String configJson) {
+                               Set<String> teacherSolvedOnTrain, List<String> notes, String configJson) {
         Path plots = runDir.resolve("plots");
         StringBuilder md = new StringBuilder("# ").append(title).append("\n\n");
         int problems = results.isEmpty() ? 0 : results.get(0).scores().problems().size();
@@ -41,6 +42,8 @@ public final class Report {
         md.append("\nTraining examples: the (question, program) pairs the method's student was fine-tuned on. Teacher coverage: the share of ")
                 .append("training problems with at least one correct program in the method's source (the teacher's samples for EKT and KD, ")
                 .append("the student's own samples over all rounds for expert iteration).\n\n");
+        for (String note : notes) md.append("- ").append(note).append("\n");
+        if (!notes.isEmpty()) md.append("\n");
         appendBeyondTeacher(md, results, teacherMethod);
         if (teacherSolvedOnTrain != null)
             md.append("The teacher solved ").append(teacherSolvedOnTrain.size()).append(" training problems (the training set of EKT and KD).\n\n");

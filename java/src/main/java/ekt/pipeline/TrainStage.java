@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Fine-tunes a fresh copy of a base checkpoint on selected pairs (optionally distilling from a
@@ -36,14 +37,26 @@ public final class TrainStage {
 
     /** A finished training stage: its final checkpoint and (step, loss) points. */
     public record Result(Path model, List<double[]> loss, int examples) {
+        /** The weights with the best dev pass@1 ({@link DevMonitor}), if the stage was monitored. */
+        public Optional<Path> bestDev() {
+            Path best = model.getParent().resolve(DevMonitor.BEST);
+            return Files.isRegularFile(best.resolve("model.safetensors")) ? Optional.of(best) : Optional.empty();
+        }
     }
 
     /** @param teacher null for plain fine-tuning (EKT, EI); a checkpoint directory for KD */
     public static Result run(RunDirectory run, String stage, Path baseModel, Path teacher, Path pairs, TrainConfig config, TextCodec codec) {
+        return run(run, stage, baseModel, teacher, pairs, config, codec, null);
+    }
+
+    /** @param dev null, or the dev-set evaluation to run every few epochs (and checkpoint with) */
+    public static Result run(RunDirectory run, String stage, Path baseModel, Path teacher, Path pairs, TrainConfig config, TextCodec codec,
+                             DevMonitor dev) {
         Path dir = run.stageDir(stage);
         if (run.status(stage) == RunDirectory.Status.DONE) return finished(dir, run.counts(stage).path("examples").asInt());
         run.started(stage);
         var examples = TrainingData.read(pairs, codec);
+        if (dev != null) config = config.toBuilder().evalEvery(dev.everySteps(Trainer.stepsPerEpoch(examples.size(), config))).build();
         List<double[]> loss = new ArrayList<>();
         Path last;
         try (Model student = Model.load(baseModel); Model teacherModel = teacher == null ? null : Model.load(teacher);
@@ -54,11 +67,18 @@ public final class TrainStage {
                 loss.addAll(readLoss(c));
                 progress.advance(trainer.steps());
             });
+            if (dev != null) dev.resumeAt(dir, trainer.steps());
             last = trainer.fit(dir, new TrainListener() {
                 @Override
                 public void onStep(StepMetrics m) {
                     loss.add(new double[]{m.step(), m.loss()});
                     progress.advance(1, m.computedTokens());
+                }
+
+                @Override
+                public void onEvaluation(Trainer t, long step) {
+                    dev.evaluate(t, step, dir);
+                    if (t.config().saveEvery() == 0 || step % t.config().saveEvery() != 0) t.checkpoint(dir, this);  // one per evaluation
                 }
 
                 @Override
@@ -68,7 +88,10 @@ public final class TrainStage {
                 }
             });
         }
-        if (Tokenizer.isPresent(baseModel)) Tokenizer.load(baseModel).save(last);  // rewritten on a re-run: a killed write heals
+        if (Tokenizer.isPresent(baseModel)) {  // rewritten on a re-run: a killed write heals
+            Tokenizer.load(baseModel).save(last);
+            if (Files.isDirectory(dir.resolve(DevMonitor.BEST))) Tokenizer.load(baseModel).save(dir.resolve(DevMonitor.BEST));
+        }
         run.done(stage, Map.of("steps", loss.size(), "examples", examples.size(),
                 "final_loss", loss.isEmpty() ? Double.NaN : loss.get(loss.size() - 1)[1]));
         return new Result(last, List.copyOf(loss), examples.size());
