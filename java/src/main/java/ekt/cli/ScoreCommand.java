@@ -6,6 +6,7 @@ import ekt.data.DataException;
 import ekt.data.Jsonl;
 import ekt.eval.ExecScoring;
 import ekt.eval.ProblemScore;
+import ekt.eval.Report;
 import ekt.eval.Scores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -78,18 +79,14 @@ final class ScoreCommand implements Callable<Integer> {
     private static String text(ObjectNode o) {
         StringBuilder s = new StringBuilder(String.format("%d problems, %d samples (at least %d per problem)%n", o.get("problems").asInt(),
                 o.get("samples").asLong(), o.get("min_samples").asInt()));
-        s.append("greedy pass@1: ").append(o.get("greedy_pass1").isNull() ? "n/a (no --greedy records)" : pct(o.get("greedy_pass1").asDouble()));
+        s.append("greedy pass@1: ").append(o.get("greedy_pass1").isNull() ? "n/a (no --greedy records)" : Report.pct(o.get("greedy_pass1").asDouble()));
         o.get("pass_at_k").fields().forEachRemaining(e -> {
             s.append(String.format("%npass@%s: ", e.getKey()));
             JsonNode v = e.getValue();
             if (v.get("value").isNull()) s.append("n/a (").append(v.get("problems_with_fewer_samples").asLong())
                     .append(" problems have fewer than ").append(e.getKey()).append(" samples)");
-            else s.append(pct(v.get("value").asDouble()));
+            else s.append(Report.pct(v.get("value").asDouble()));
         });
         return s.toString();
-    }
-
-    private static String pct(double v) {
-        return String.format("%.2f%%", 100 * v);
     }
 }

@@ -3,6 +3,7 @@ package ekt.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import ekt.data.Jsonl;
 import ekt.eval.Charts;
+import ekt.eval.Report;
 import ekt.eval.Scores;
 import ekt.pipeline.AtomicFiles;
 
@@ -66,11 +67,11 @@ final class DemoSweep {
         for (String s : List.of("teacher (y = x)", "EKT", "KD", "EI")) series.put(s, new ArrayList<>());
         for (Point p : points) {
             double x = p.teacher().passAt(1);
-            md.append("| ").append(p.step()).append(" | ").append(pct(x)).append(" | ").append(pct(p.teacher().passAt(10))).append(" | ")
+            md.append("| ").append(p.step()).append(" | ").append(Report.pct(x)).append(" | ").append(Report.pct(p.teacher().passAt(10))).append(" | ")
                     .append(p.teacherSolved()).append(" / ").append(p.trainProblems()).append(" | ")
-                    .append(pct(p.ekt().greedyPass1())).append(" | ").append(pct(p.ekt().passAt(1))).append(" | ")
-                    .append(pct(p.kd().greedyPass1())).append(" | ").append(pct(p.kd().passAt(1))).append(" | ")
-                    .append(pct(ei.greedyPass1())).append(" | ").append(pct(ei.passAt(1))).append(" |\n");
+                    .append(Report.pct(p.ekt().greedyPass1())).append(" | ").append(Report.pct(p.ekt().passAt(1))).append(" | ")
+                    .append(Report.pct(p.kd().greedyPass1())).append(" | ").append(Report.pct(p.kd().passAt(1))).append(" | ")
+                    .append(Report.pct(ei.greedyPass1())).append(" | ").append(Report.pct(ei.passAt(1))).append(" |\n");
             series.get("teacher (y = x)").add(new double[]{x, x});
             series.get("EKT").add(new double[]{x, p.ekt().passAt(1)});
             series.get("KD").add(new double[]{x, p.kd().passAt(1)});
@@ -95,9 +96,5 @@ final class DemoSweep {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + runDir.resolve("manifest.json"), e);
         }
-    }
-
-    private static String pct(double v) {
-        return Double.isNaN(v) ? "n/a" : String.format("%.1f%%", 100 * v);
     }
 }

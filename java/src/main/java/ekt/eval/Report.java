@@ -90,7 +90,8 @@ public final class Report {
         md.append("![").append(alt).append("](plots/").append(file).append(")\n\n");
     }
 
-    static String pct(double v) {
+    /** A fraction as a percentage with two decimals; NaN (not available) as "n/a". */
+    public static String pct(double v) {
         return Double.isNaN(v) ? "n/a" : String.format("%.2f%%", 100 * v);
     }
 }

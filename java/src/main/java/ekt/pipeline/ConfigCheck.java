@@ -132,7 +132,8 @@ public final class ConfigCheck {
         atLeast(out, "student.eval_every_epochs", s.evalEveryEpochs(), 0);
         if (choice(out, "student.checkpoint", s.checkpoint(), Checkpoint.class) && checkpoint(s) == Checkpoint.BEST_DEV) {
             if (blank(data.devIndices())) out.add("student.checkpoint: best_dev needs a dev split (data.dev_indices)");
-            if (s.evalEveryEpochs() == 0) out.add("student.checkpoint: best_dev needs dev evaluations (student.eval_every_epochs > 0)");
+            if (s.evalEveryEpochs() == 0 || s.evalEveryEpochs() > s.epochs())
+                out.add("student.checkpoint: best_dev needs dev evaluations (0 < student.eval_every_epochs <= student.epochs)");
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import ekt.core.Model;
 import ekt.data.Problem;
 import ekt.eval.MethodResult;
+import ekt.eval.Report;
 import ekt.exec.ExecutorPool;
 import ekt.pipeline.teacher.SamplingSpec;
 import ekt.pipeline.teacher.Teacher;
@@ -49,7 +50,7 @@ final class Methods {
     private Path scored(String label, String stage, TrainStage.Result trained) {
         Path stageDir = experiment.run().stageDir(stage);
         Optional<JsonNode> best = DevMonitor.best(stageDir);
-        String devLine = best.map(b -> "; best dev greedy pass@1 " + pct(b.path("greedy_pass1").asDouble()) + " at " + b.path("checkpoint").asText()
+        String devLine = best.map(b -> "; best dev greedy pass@1 " + Report.pct(b.path("greedy_pass1").asDouble()) + " at " + b.path("checkpoint").asText()
                 + " (epoch " + b.path("epoch").asInt() + ", " + DevMonitor.read(stageDir).size() + " dev evaluations in " + stage + "/" + DevMonitor.FILE + ")")
                 .orElse("; no dev evaluation");
         if (ConfigCheck.checkpoint(experiment.config().student()) == ConfigCheck.Checkpoint.BEST_DEV) {
@@ -60,10 +61,6 @@ final class Methods {
         }
         scoredCheckpoints.add(label + " scored with checkpoint final (" + trained.model().getFileName() + ")" + devLine + ".");
         return trained.model();
-    }
-
-    private static String pct(double v) {
-        return String.format("%.2f%%", 100 * v);
     }
 
     /** A model used as it is, with the given prompt. */
