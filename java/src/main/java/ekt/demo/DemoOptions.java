@@ -48,7 +48,7 @@ public record DemoOptions(long seed, int sourceProblems, int pretrainProblems, i
     public static DemoOptions reduced(long seed) {
         return new DemoOptions(seed, 160, 16, 24, 6, 12, 120, 32, 2, 32, 1, 192,
                 2, 2, 2, 1, 8, 2e-3, 2, 3, 0.6, 48, 1, 10,
-                20, List.of(20, 40));
+                40, List.of(20, 40));
     }
 
     /** A small GPT-J (the paper's teacher architecture). */
