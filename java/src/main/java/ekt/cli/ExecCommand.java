@@ -9,6 +9,7 @@ import ekt.exec.ExecResult;
 import ekt.exec.ExecStatus;
 import ekt.exec.ExecutorPool;
 import ekt.exec.Program;
+import ekt.pipeline.Prompts;
 import ekt.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,8 +56,12 @@ final class ExecCommand implements Callable<Integer> {
     Long wallTimeoutMs;
     @Option(names = "--memory-mb", defaultValue = "512", description = "address-space limit per child (default: ${DEFAULT-VALUE})")
     int memoryMb;
-    @Option(names = "--checker", defaultValue = "strict", description = "strict or paper (default: ${DEFAULT-VALUE})")
+    @Option(names = "--checker", defaultValue = "paper",
+            description = "paper (a float within 1%, as ekt run) or strict (equal after rounding to 1e-6) (default: ${DEFAULT-VALUE})")
     String checker;
+    @Option(names = "--truncate", defaultValue = "none",
+            description = "none, or paper: drop <|endoftext|> and cut after the first 'answer' line, as ekt run does to completions (default: ${DEFAULT-VALUE})")
+    String truncate;
     @Option(names = "--answer-var", defaultValue = "answer", description = "variable holding the answer (default: ${DEFAULT-VALUE})")
     String answerVar;
     @Option(names = "--worker-batch", description = "programs per round-trip to a worker (default: ${DEFAULT-VALUE})")
@@ -76,6 +81,7 @@ final class ExecCommand implements Callable<Integer> {
     Path python;
 
     private final Map<ExecStatus, Long> counts = new EnumMap<>(ExecStatus.class);
+    private boolean paperTruncation;
     private long correct;
     private Progress progress;
 
@@ -99,7 +105,7 @@ final class ExecCommand implements Callable<Integer> {
                     p.log("ekt exec: skipped " + e.getMessage());
                 }, line -> {
                     try {
-                        Program program = ExecRecords.program(in, line);
+                        Program program = truncated(ExecRecords.program(in, line));
                         if (finished.contains(key(program.id(), program.sample()))) skipped[1]++;
                         else session.submit(program);
                     } catch (DataException e) {
@@ -114,7 +120,16 @@ final class ExecCommand implements Callable<Integer> {
         return skipped[0] > 0 ? 2 : 0;
     }
 
+    private Program truncated(Program p) {
+        return paperTruncation ? new Program(p.id(), p.sample(), Prompts.zeroShot().truncate(p.code()), p.answer()) : p;
+    }
+
     private ExecConfig config() {
+        paperTruncation = switch (truncate.toLowerCase(java.util.Locale.ROOT)) {
+            case "none" -> false;
+            case "paper" -> true;
+            default -> throw new IllegalArgumentException("--truncate must be none or paper, got " + truncate);
+        };
         AnswerChecker c = switch (checker.toLowerCase(java.util.Locale.ROOT)) {
             case "strict" -> AnswerChecker.STRICT;
             case "paper" -> AnswerChecker.PAPER;

@@ -17,6 +17,7 @@ import picocli.CommandLine.ScopeType;
                 HelpCommand.class,
                 ModelCommand.class,
                 ExecCommand.class,
+                ScoreCommand.class,
                 TokenizeCommand.class,
                 TrainCommand.class,
                 SampleCommand.class,

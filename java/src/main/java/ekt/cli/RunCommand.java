@@ -2,6 +2,7 @@ package ekt.cli;
 
 import ekt.eval.MethodResult;
 import ekt.eval.SeedSummary;
+import ekt.pipeline.ConfigCheck;
 import ekt.pipeline.Experiment;
 import ekt.pipeline.RunConfig;
 import picocli.CommandLine.Command;
@@ -38,6 +39,7 @@ final class RunCommand implements Callable<Integer> {
         RunConfig c = RunConfig.load(config);
         c = c.withDevices(c.devices().override(device.device, device.dtype));  // checked by Experiment before any work
         Path dir = config.toAbsolutePath().getParent();
+        ConfigCheck.require(c, dir, config.toString());  // every missing file named before any stage runs
         if (seeds == null || seeds.isEmpty()) {
             String status = new Experiment(c, dir, out).execute(until);
             if (until == null) printReportPaths(out);

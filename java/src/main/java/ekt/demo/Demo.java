@@ -31,19 +31,23 @@ import java.util.stream.Collectors;
  * the same stages a real run uses. Setup (in {@code OUT/setup}, resumable like any run):
  * <ol>
  *   <li>three disjoint problem sets from the generator: the teacher's own source of (question,
- *       program) pairs, the student's training problems (question and answer only) and the test
- *       problems;</li>
+ *       program) pairs, the student's training problems (question and answer only; the last few
+ *       are the dev split) and the test problems;</li>
  *   <li>a byte-level BPE vocabulary learned on the teacher's source;</li>
  *   <li>the teacher, a small GPT-J trained on its source (the stand-in for a pretrained code
- *       model), and the student base, a smaller GPT-Neo briefly trained on a sliver of the same
- *       source (the stand-in for a weak pretrained student).</li>
+ *       model), every checkpoint kept, and the student base, a smaller GPT-Neo briefly trained on
+ *       a sliver of the same source (the stand-in for a weak pretrained student).</li>
  * </ol>
  * Then {@link Experiment} runs EKT, KD, expert iteration and the prompted baselines from the
- * config it writes to {@code OUT/experiment.json} ({@code ekt run --config} reproduces it).
+ * config it writes to {@code OUT/experiment.json} ({@code ekt run --config} reproduces it), with
+ * the teacher taken at an early checkpoint: its sampled programs are mostly wrong, as the paper's
+ * few-shot teachers' were. {@link #sweep} repeats EKT and KD with the teacher at several
+ * checkpoints ({@link DemoSweep}).
  */
 public final class Demo {
     private final DemoOptions options;
     private final Path out;
+
     private final Placement placement;
 
     public Demo(DemoOptions options, Path out) {
@@ -57,13 +61,40 @@ public final class Demo {
         this.placement = placement;
     }
 
+    /** The demo's trained models: the teacher's training stage (all checkpoints) and the student base. */
+    record Models(Path teacherTraining, Path student, Path tokenizer) {
+    }
+
     /** Runs (or resumes) the demo and returns the report. */
     public String run() {
+        return experiment(setup(), options.teacherStep(), out.resolve("experiment.json"), out.resolve("experiment"), MAIN_METHODS);
+    }
+
+    /** Runs (or resumes) the demo, then the teacher-strength sweep; returns the sweep's report. */
+    public String sweep() {
+        run();
+        return new DemoSweep(this, options, out).run();
+    }
+
+    static final List<String> MAIN_METHODS = List.of("fewshot_teacher", "zeroshot_student", "ekt", "kd", "ei");
+
+    /** Runs (or resumes) the experiment with the teacher at checkpoint {@code step}; returns the report. */
+    String experiment(Models models, int step, Path configFile, Path runDir, List<String> methods) {
+        Path teacher = models.teacherTraining().resolve("step-" + step);
+        if (!Files.isRegularFile(teacher.resolve("model.safetensors")))
+            throw new IllegalStateException("the teacher has no checkpoint at step " + step + " (" + teacher + ")");
+        if (!Tokenizer.isPresent(teacher)) Tokenizer.load(models.tokenizer()).save(teacher);
+        AtomicFiles.write(configFile, experimentConfig(teacher, models.student(), methods).toPrettyString());
+        return new Experiment(RunConfig.load(configFile), out, runDir).execute();
+    }
+
+    /** The problems, vocabulary, teacher and student base (resumable). */
+    Models setup() {
         RunDirectory setup = RunDirectory.open(out.resolve("setup"), options.toJson(), Map.of("ekt", ekt.util.Version.get()));
         long seed = options.seed();
         List<WordProblems.Generated> source = WordProblems.generate(seed, options.sourceProblems(), Set.of());
         Set<String> used = source.stream().map(WordProblems.Generated::question).collect(Collectors.toCollection(HashSet::new));
-        List<WordProblems.Generated> train = WordProblems.generate(seed + 1, options.trainProblems(), used);
+        List<WordProblems.Generated> train = WordProblems.generate(seed + 1, options.trainProblems() + options.devProblems(), used);
         train.forEach(g -> used.add(g.question()));
         List<WordProblems.Generated> test = WordProblems.generate(seed + 2, options.testProblems(), used);
 
@@ -71,6 +102,9 @@ public final class Demo {
         writePairs(data.resolve("teacher-source.jsonl"), source);
         writePairs(data.resolve("student-pretrain.jsonl"), source.subList(0, options.pretrainProblems()));
         writeProblems(data.resolve("train.jsonl"), train);
+        ArrayNode dev = Jsonl.JSON.createArrayNode();
+        for (int i = options.trainProblems(); i < train.size(); i++) dev.add(i);
+        AtomicFiles.write(data.resolve("dev_idxs.json"), Jsonl.toLine(dev));
         writeProblems(data.resolve("test.jsonl"), test);
 
         Path tokenizerDir = out.resolve("tokenizer");
@@ -84,13 +118,10 @@ public final class Demo {
         Path teacherInit = initModel("teacher-init", options.teacherConfig(tokenizer), tokenizerDir, seed);
         Path studentInit = initModel("student-init", options.studentConfig(tokenizer), tokenizerDir, seed + 1);
         Path teacher = TrainStage.run(setup, "teacher-train", teacherInit, null, data.resolve("teacher-source.jsonl"),
-                options.setupTraining(options.teacherEpochs(), seed), tokenizer::encode, placement).model();
+                options.setupTraining(options.teacherEpochs(), seed, 0), tokenizer::encode, placement).model();
         Path student = TrainStage.run(setup, "student-pretrain", studentInit, null, data.resolve("student-pretrain.jsonl"),
-                options.setupTraining(options.pretrainEpochs(), seed + 1), tokenizer::encode, placement).model();
-
-        Path configFile = out.resolve("experiment.json");
-        AtomicFiles.write(configFile, experimentConfig(teacher, student).toPrettyString());
-        return new Experiment(RunConfig.load(configFile), out, out.resolve("experiment")).execute();
+                options.setupTraining(options.pretrainEpochs(), seed + 1, 2), tokenizer::encode, placement).model();
+        return new Models(teacher.getParent(), student, tokenizerDir);
     }
 
     private Path initModel(String name, ObjectNode config, Path tokenizerDir, long seed) {
@@ -116,9 +147,10 @@ public final class Demo {
     }
 
     /** The experiment, with paths relative to the demo directory (where the config file lives). */
-    private ObjectNode experimentConfig(Path teacher, Path student) {
-        ObjectNode c = Jsonl.object().put("name", "ekt demo: generated word problems (seed " + options.seed() + ")");
-        c.putObject("data").put("train", "data/train.jsonl").put("test", "data/test.jsonl");
+    private ObjectNode experimentConfig(Path teacher, Path student, List<String> methodList) {
+        ObjectNode c = Jsonl.object().put("name", "ekt demo: generated word problems (seed " + options.seed() + ", teacher at "
+                + teacher.getFileName() + ")");
+        c.putObject("data").put("train", "data/train.jsonl").put("test", "data/test.jsonl").put("dev_indices", "data/dev_idxs.json");
         c.putObject("teacher").put("kind", "engine").put("model", out.relativize(teacher).toString())
                 .put("n", options.teacherSamples()).put("temperature", options.temperature()).put("top_k", 50)
                 .put("max_new_tokens", options.maxNewTokens()).put("seed", options.seed());
@@ -127,15 +159,17 @@ public final class Demo {
         TrainConfig t = options.studentTraining();
         s.put("epochs", t.epochs()).put("lr", t.lr()).put("weight_decay", t.weightDecay()).put("warmup_steps", t.warmupSteps())
                 .put("schedule", "linear").put("batch", t.batchSize()).put("accum", t.accum()).put("max_length", t.maxLength())
-                .put("mask", "no-padding").put("seed", options.seed()).put("checkpoint_every", options.checkpointEvery());
+                .put("mask", "no-padding").put("seed", options.seed()).put("checkpoint_every", options.checkpointEvery())
+                .put("eval_every_epochs", options.evalEveryEpochs()).put("checkpoint", "final");
         c.putObject("kd").put("temperature", 1.0).put("kl_weight", 1.0);
         c.putObject("ei").put("rounds", options.eiRounds()).put("epochs", Math.max(1, t.epochs() / 2)).put("lr", t.lr()).put("n", options.teacherSamples())
-                .put("max_new_tokens", options.maxNewTokens()).put("temperature", options.temperature()).put("max_length", t.maxLength());
+                .put("max_new_tokens", options.maxNewTokens()).put("temperature", options.temperature()).put("max_length", t.maxLength())
+                .put("batch", t.batchSize()).put("accum", t.accum());
         ArrayNode k = c.putObject("evaluation").put("n", options.evalSamples()).put("temperature", options.temperature()).put("top_k", 50)
                 .put("max_new_tokens", options.maxNewTokens()).put("greedy", true).put("seed", options.seed()).putArray("k");
         for (int v : new int[]{1, 10, 100}) if (v <= options.evalSamples()) k.add(v);
         ArrayNode methods = c.putArray("methods");
-        for (String m : List.of("fewshot_teacher", "zeroshot_student", "ekt", "kd", "ei")) methods.add(m);
+        for (String m : methodList) methods.add(m);
         ObjectNode devices = c.putObject("devices");
         for (String role : List.of("teacher", "student", "evaluation"))
             devices.putObject(role).put("device", placement.device()).put("dtype", placement.dtype());

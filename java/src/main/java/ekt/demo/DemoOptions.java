@@ -6,28 +6,49 @@ import ekt.data.Jsonl;
 import ekt.tokenizer.Tokenizer;
 import ekt.train.TrainConfig;
 
+import java.util.List;
+
 /**
- * The demo's sizes. {@link #standard} is what {@code ./ekt demo} runs (about 15 minutes on two
+ * The demo's sizes. {@link #standard} is what {@code ./ekt demo} runs (at most 15 minutes on two
  * cores); {@link #reduced} is the same experiment with small counts, for the test suite.
  *
  * @param sourceProblems  the teacher's own (question, program) pairs
  * @param pretrainProblems how many of those the student base sees (its weak prior)
  * @param trainProblems   the student's weakly supervised training problems (question, answer)
- * @param checkpointEvery training steps between checkpoints (a killed run resumes from the newest)
+ * @param devProblems     held-out training problems for dev monitoring (greedy pass@1 every evalEveryEpochs)
+ * @param teacherStep     the teacher checkpoint (training step) the demo's experiment uses: early, so that its
+ *                        sampled programs are mostly wrong, the regime of the paper's few-shot teachers
+ * @param sweepSteps      the teacher checkpoints of {@code ekt demo --sweep} (teacherStep among them)
+ * @param checkpointEvery training steps between checkpoints (a killed run resumes from the newest; the
+ *                        teacher keeps all of them, so teacher steps must be multiples of it)
  */
-public record DemoOptions(long seed, int sourceProblems, int pretrainProblems, int trainProblems, int testProblems, int merges,
+public record DemoOptions(long seed, int sourceProblems, int pretrainProblems, int trainProblems, int devProblems, int testProblems, int merges,
                           int teacherWidth, int teacherLayers, int studentWidth, int studentLayers, int context,
-                          int teacherEpochs, int pretrainEpochs, int studentEpochs, int batch, double lr,
-                          int teacherSamples, int evalSamples, double temperature, int maxNewTokens, int eiRounds, int checkpointEvery) {
+                          int teacherEpochs, int pretrainEpochs, int studentEpochs, int evalEveryEpochs, int batch, double lr,
+                          int teacherSamples, int evalSamples, double temperature, int maxNewTokens, int eiRounds, int checkpointEvery,
+                          int teacherStep, List<Integer> sweepSteps) {
+
+    /** Programs the teacher samples per training problem (the paper: 100). */
+    private static final int TEACHER_SAMPLES = 50;
+    /** The standard demo's teacher checkpoint: 100 of 750 steps. */
+    private static final int TEACHER_STEP = 100;
+
+    public DemoOptions {
+        sweepSteps = List.copyOf(sweepSteps);
+        for (int step : concat(teacherStep, sweepSteps))
+            if (step <= 0 || step % checkpointEvery != 0) throw new IllegalArgumentException("teacher step " + step + " is not a checkpoint (every " + checkpointEvery + ")");
+    }
 
     public static DemoOptions standard(long seed) {
-        return new DemoOptions(seed, 2000, 300, 250, 100, 500, 128, 4, 64, 2, 256,
-                6, 20, 60, 16, 2e-3, 8, 10, 0.6, 80, 2, 100);
+        return new DemoOptions(seed, 2000, 300, 250, 50, 100, 500, 128, 4, 64, 2, 256,
+                6, 20, 60, 10, 16, 2e-3, TEACHER_SAMPLES, 10, 0.6, 80, 2, 50,
+                TEACHER_STEP, List.of(50, 100, 200, 750));
     }
 
     public static DemoOptions reduced(long seed) {
-        return new DemoOptions(seed, 160, 16, 24, 12, 120, 32, 2, 32, 1, 192,
-                2, 2, 2, 8, 2e-3, 2, 3, 0.6, 48, 1, 10);
+        return new DemoOptions(seed, 160, 16, 24, 6, 12, 120, 32, 2, 32, 1, 192,
+                2, 2, 2, 1, 8, 2e-3, 2, 3, 0.6, 48, 1, 10,
+                40, List.of(20, 40));
     }
 
     /** A small GPT-J (the paper's teacher architecture). */
@@ -52,10 +73,16 @@ public record DemoOptions(long seed, int sourceProblems, int pretrainProblems, i
         return Jsonl.object().put("vocab_size", tokenizer.vocabSize()).put("bos_token_id", tokenizer.eosId()).put("eos_token_id", tokenizer.eosId());
     }
 
-    /** Training of the demo's own models (teacher, student base) from scratch. */
-    TrainConfig setupTraining(int epochs, long trainSeed) {
+    /** Training of the demo's own models (teacher, student base) from scratch; keepCheckpoints 0 keeps all. */
+    TrainConfig setupTraining(int epochs, long trainSeed, int keepCheckpoints) {
         return TrainConfig.builder().epochs(epochs).lr(lr).warmupSteps(20).batchSize(batch).accum(1).maxLength(context)
-                .mask(TrainConfig.Mask.NO_PADDING).seed(trainSeed).saveEvery(checkpointEvery).keepCheckpoints(2).logEvery(0).build();
+                .mask(TrainConfig.Mask.NO_PADDING).seed(trainSeed).saveEvery(checkpointEvery).keepCheckpoints(keepCheckpoints).logEvery(0).build();
+    }
+
+    private static List<Integer> concat(int first, List<Integer> rest) {
+        List<Integer> all = new java.util.ArrayList<>(rest);
+        all.add(first);
+        return all;
     }
 
     /** The student's fine-tuning in the experiment (EKT, KD; EI per round). */

@@ -28,6 +28,7 @@ public final class Report {
     private Set<String> teacherSolvedOnTrain;
     private JsonNode stages;
     private String configJson;
+    private List<String> notes = List.of();
 
     /** @param ks the k of pass@k to show (the config's {@code evaluation.k}); those above the sample count show n/a */
     public Report(String title, String evalSetName, List<MethodResult> results, int[] ks) {
@@ -47,6 +48,12 @@ public final class Report {
     /** The manifest's {@code stages} object, for the timing table. */
     public Report timing(JsonNode manifestStages) {
         this.stages = manifestStages;
+        return this;
+    }
+
+    /** Lines about how the run was done (scored checkpoints, prompt truncation), listed under the table. */
+    public Report notes(List<String> lines) {
+        this.notes = List.copyOf(lines);
         return this;
     }
 
@@ -71,6 +78,7 @@ public final class Report {
         doc.paragraph("Training examples: the (question, program) pairs the method's student was fine-tuned on. Teacher coverage: the "
                 + "share of training problems with at least one correct program in the method's source (the teacher's samples for EKT "
                 + "and KD, the student's own samples over all rounds for expert iteration).");
+        if (!notes.isEmpty()) doc.paragraph(String.join("\n", notes.stream().map(n -> "- " + n).toList()));
         differences(doc);
         beyondTeacher(doc);
         if (teacherSolvedOnTrain != null)
@@ -218,7 +226,8 @@ public final class Report {
         return pct(v) + String.format(Locale.ROOT, " [%.1f, %.1f]", 100 * ci.lo(), 100 * ci.hi());
     }
 
-    static String pct(double v) {
+    /** A fraction as a percentage with two decimals; NaN (not available) as "n/a". */
+    public static String pct(double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f%%", 100 * v);
     }
 }

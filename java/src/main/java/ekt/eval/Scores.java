@@ -83,6 +83,23 @@ public record Scores(String method, List<ProblemScore> problems) {
         }
     }
 
+    /** Reads back what {@link #writeCsv} wrote (id, n, c and the greedy result per problem). */
+    public static Scores readCsv(Path file, String method) {
+        try {
+            List<ProblemScore> out = new java.util.ArrayList<>();
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            for (String line : lines.subList(1, lines.size())) {
+                int end = line.startsWith("\"") ? line.indexOf("\",", 1) + 1 : line.indexOf(',');
+                String id = line.startsWith("\"") ? line.substring(1, end - 1).replace("\"\"", "\"") : line.substring(0, end);
+                String[] f = line.substring(end + 1).split(",", -1);
+                out.add(new ProblemScore(id, Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2].isEmpty() ? null : Boolean.parseBoolean(f[2])));
+            }
+            return new Scores(method, out);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read scores " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     private static String csv(String s) {
         return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }

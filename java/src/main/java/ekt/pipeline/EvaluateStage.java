@@ -2,14 +2,12 @@ package ekt.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import ekt.data.Problem;
-import ekt.eval.ProblemScore;
+import ekt.eval.ExecScoring;
 import ekt.eval.Scores;
 import ekt.exec.ExecutorPool;
 import ekt.pipeline.teacher.SamplingSpec;
 import ekt.pipeline.teacher.Teacher;
 
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,35 +31,20 @@ public final class EvaluateStage {
     public static Result run(RunDirectory run, String method, Teacher model, List<Problem> problems, Function<Problem, String> prompt,
                              RunConfig.Evaluation eval, Prompts prompts, ExecutorPool pool, int chunk) {
         Map<String, Problem> byId = byId(problems);
-        Map<String, Boolean> greedy = null;
+        List<JsonNode> greedy = null;
         if (eval.greedy()) {
             SampleStage.run(run, method + "-greedy", model, problems, prompt, SamplingSpec.greedy(eval.maxNewTokens()), chunk);
             ExecuteStage.run(run, method + "-greedy", method + "-greedy-exec", byId, prompts, pool);
-            greedy = new HashMap<>();
-            for (JsonNode r : new Parts(run.stageDir(method + "-greedy-exec")).readAll()) greedy.put(r.get("id").asText(), r.path("correct").asBoolean());
+            greedy = new Parts(run.stageDir(method + "-greedy-exec")).readAll();
         }
         SamplingSpec sampled = new SamplingSpec(eval.n(), eval.temperature(), eval.topK(), 1.0, eval.maxNewTokens(), List.of(), eval.seed());
         SampleStage.run(run, method + "-samples", model, problems, prompt, sampled, chunk);
         ExecuteStage.run(run, method + "-samples", method + "-samples-exec", byId, prompts, pool);
 
-        Map<String, int[]> counts = new HashMap<>();
-        Map<String, String> firstCorrect = new LinkedHashMap<>();
-        for (JsonNode r : new Parts(run.stageDir(method + "-samples-exec")).readAll()) {
-            boolean correct = r.path("correct").asBoolean();
-            counts.computeIfAbsent(r.get("id").asText(), k -> new int[2])[0]++;
-            if (correct) {
-                counts.get(r.get("id").asText())[1]++;
-                firstCorrect.putIfAbsent(r.get("id").asText(), r.path("program").asText());
-            }
-        }
-        List<ProblemScore> scores = new ArrayList<>();
-        for (Problem p : problems) {
-            int[] nc = counts.getOrDefault(p.id(), new int[2]);
-            scores.add(new ProblemScore(p.id(), nc[0], nc[1], greedy == null ? null : greedy.getOrDefault(p.id(), false)));
-        }
-        Scores result = new Scores(method, scores);
-        result.writeCsv(run.root().resolve(method + "-scores.csv"), eval.ks());
-        return new Result(result, firstCorrect.values().stream().mapToInt(EvaluateStage::lines).toArray());
+        ExecScoring.Tally tally = ExecScoring.tally(method, problems.stream().map(Problem::id).toList(),
+                new Parts(run.stageDir(method + "-samples-exec")).readAll(), greedy);
+        tally.scores().writeCsv(run.root().resolve(method + "-scores.csv"), eval.ks());
+        return new Result(tally.scores(), tally.firstCorrect().values().stream().mapToInt(EvaluateStage::lines).toArray());
     }
 
     static Map<String, Problem> byId(List<Problem> problems) {

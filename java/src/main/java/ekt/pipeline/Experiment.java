@@ -1,5 +1,6 @@
 package ekt.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
 import ekt.data.DataException;
@@ -40,17 +41,20 @@ import java.util.stream.Collectors;
  */
 public final class Experiment {
     static final int CHUNK = 16;
+    static final String PROMPT_CAPS = "prompt-caps";
 
     private final RunConfig config;
     private final Path configDir;
     private final RunDirectory run;
     private final Prompts prompts;
-    private final List<Problem> train, test;
+    private final List<Problem> train, dev, test;
     private final Path student;
     private final TextCodec studentCodec;
     private List<MethodResult> results = List.of();
+    private final PromptCap teacherCap, studentCap, fewShotStudentCap;
 
     public Experiment(RunConfig config, Path configDir, Path out) {
+        ConfigCheck.require(config, configDir, "in " + configDir);  // before any stage runs or the run directory is made
         this.config = config;
         this.configDir = configDir;
         config.devices().check();  // before any work: a missing GPU fails here, not after hours of sampling
@@ -60,10 +64,20 @@ public final class Experiment {
         Pattern truncation = Pattern.compile(config.prompt().truncation(), Pattern.UNIX_LINES);
         Prompts base = config.prompt().fewShotFile() == null ? Prompts.zeroShot() : Prompts.paper(resolve(config.prompt().fewShotFile()));
         this.prompts = new Prompts(base.fewShotPrefix(), truncation, base.eosText());
-        this.train = trainProblems();
+        List<Problem> all = Gsm8k.load(resolve(config.data().train()), "train-", this::warn);
+        Gsm8k.Splits splits = config.data().devIndices() == null ? new Gsm8k.Splits(all, List.of())
+                : Gsm8k.split(all, Gsm8k.readIndices(resolve(config.data().devIndices())));
+        this.train = limit(splits.train(), config.data().limitTrain());
+        this.dev = splits.dev();
         this.test = limit(Gsm8k.load(resolve(config.data().test()), "test-", this::warn), config.data().limitTest());
         this.student = resolve(config.student().model());
         this.studentCodec = TextCodec.of(Tokenizer.load(student));
+        // the teacher's tokenizer where it is a local checkpoint; an API teacher's prompts are measured in the student's tokens
+        TextCodec teacherCodec = "engine".equals(config.teacher().kind())
+                ? TextCodec.forModel(resolve(config.teacher().model())).orElse(studentCodec) : studentCodec;
+        this.teacherCap = new PromptCap(teacherCodec, config.prompt().teacherMaxTokens());
+        this.studentCap = new PromptCap(studentCodec, config.prompt().studentMaxTokens());
+        this.fewShotStudentCap = new PromptCap(studentCodec, config.prompt().teacherMaxTokens());  // the few-shot prompt, as the teacher gets it
     }
 
     public RunDirectory run() {
@@ -87,10 +101,12 @@ public final class Experiment {
                 .withMemoryMb(config.execution().memoryMb()).withChecker(Choices.parse("execution.checker", config.execution().checker(), AnswerChecker.class));
         List<MethodResult> results = new ArrayList<>();
         Set<String> teacherSolved;
+        List<String> notes;
         try (ExecutorPool pool = ExecutorPool.start(exec); Teacher teacher = Teachers.open(config.teacher(), configDir, config.devices().teacher())) {
             RunConfig.TeacherConfig t = config.teacher();
             SamplingSpec teacherSpec = new SamplingSpec(t.n(), t.temperature(), t.topK(), t.topP(), t.maxNewTokens(), List.of(), t.seed());
-            SampleStage.run(run, "teacher-samples", teacher, train, p -> prompts.teacherPrompt(p.question()), teacherSpec, CHUNK);
+            countPromptTruncations();
+            SampleStage.run(run, "teacher-samples", teacher, train, this::teacherPrompt, teacherSpec, CHUNK);
             if (until == TeacherStage.SAMPLE) return "sampled: " + run.counts("teacher-samples");
             ExecuteStage.run(run, "teacher-samples", "teacher-exec", EvaluateStage.byId(train), prompts, pool);
             if (until == TeacherStage.EXECUTE) return "executed: " + run.counts("teacher-exec");
@@ -108,21 +124,58 @@ public final class Experiment {
                     case "ekt" -> methods.fineTuned("ekt", "EKT", pairs, null, coverage, pairCount);
                     case "kd" -> methods.fineTuned("kd", "KD", pairs, kdTeacher(), coverage, pairCount);
                     case "ei" -> methods.expertIteration();
-                    case "fewshot_teacher" -> methods.prompted("fewshot_teacher", teacherLabel(), teacher, true);
+                    case "fewshot_teacher" -> methods.prompted("fewshot_teacher", teacherLabel(), teacher, this::teacherPrompt);
                     case "fewshot_student" -> methods.promptedStudent("fewshot_student", "student (" + shots + ")", true);
                     case "zeroshot_student" -> methods.promptedStudent("zeroshot_student", "student (zero-shot)", false);
                     default -> throw new IllegalArgumentException("unknown method '" + m + "' (ekt, kd, ei, fewshot_teacher, fewshot_student, zeroshot_student)");
                 });
             }
+            notes = notes(methods);
         }
         this.results = List.copyOf(results);
         return new Report(config.name(), "the test problems", results, config.evaluation().ks()).teacher("fewshot_teacher", teacherSolved)
-                .timing(run.stages()).config(config.toJson().toPrettyString()).write(run.root());
+                .timing(run.stages()).notes(notes).config(config.toJson().toPrettyString()).write(run.root());
     }
 
     /** The evaluated methods of the last complete {@link #execute}; empty before. */
     public List<MethodResult> results() {
         return results;
+    }
+
+    /** The few-shot prompt of a problem, within the teacher's prompt cap. */
+    String teacherPrompt(Problem p) {
+        return teacherCap.apply(prompts.teacherPrompt(p.question()));
+    }
+
+    /** The student's prompt: the bare {@code "# question"} within the student's cap, or the few-shot one within the teacher's. */
+    String studentPrompt(Problem p, boolean fewShot) {
+        return fewShot ? fewShotStudentCap.apply(prompts.teacherPrompt(p.question())) : studentCap.apply(Prompts.question(p.question()));
+    }
+
+    /** Counts (once per run) how many prompts the caps shorten: the teacher's on the training set, the student's on the test set. */
+    private void countPromptTruncations() {
+        if (run.status(PROMPT_CAPS) == RunDirectory.Status.DONE) return;
+        run.done(PROMPT_CAPS, Map.of("teacher_max_tokens", teacherCap.maxTokens(), "teacher_prompts", train.size(),
+                "teacher_truncated", teacherCap.countTruncated(train, p -> prompts.teacherPrompt(p.question())),
+                "student_max_tokens", studentCap.maxTokens(), "student_prompts", test.size(),
+                "student_truncated", studentCap.countTruncated(test, p -> Prompts.question(p.question()))));
+    }
+
+    private List<String> notes(Methods methods) {
+        List<String> notes = new ArrayList<>(methods.scoredCheckpoints());
+        notes.add(promptCapLine());
+        return notes;
+    }
+
+    private String promptCapLine() {
+        JsonNode c = run.counts(PROMPT_CAPS);
+        return "Prompt caps (left-truncated): teacher " + cap(c.path("teacher_max_tokens").asInt()) + ", " + c.path("teacher_truncated").asInt()
+                + " of " + c.path("teacher_prompts").asInt() + " training prompts cut; student " + cap(c.path("student_max_tokens").asInt())
+                + ", " + c.path("student_truncated").asInt() + " of " + c.path("student_prompts").asInt() + " test prompts cut.";
+    }
+
+    private static String cap(int tokens) {
+        return tokens == 0 ? "uncapped" : "<= " + tokens + " tokens";
     }
 
     /** The prompted teacher's row; "few-shot" only when there is a few-shot prefix. */
@@ -144,6 +197,16 @@ public final class Experiment {
 
     List<Problem> test() {
         return test;
+    }
+
+    /**
+     * The dev-set monitor of a method's fine-tuning (paper.md §4: greedy pass@1 of the zero-shot
+     * prompt every {@code student.eval_every_epochs} epochs), or null without a dev split.
+     */
+    DevMonitor devMonitor(ExecutorPool pool) {
+        int every = config.student().evalEveryEpochs();
+        if (dev.isEmpty() || every == 0) return null;
+        return new DevMonitor(dev, p -> studentPrompt(p, false), prompts, pool, studentCodec, config.evaluation().maxNewTokens(), every);
     }
 
     Path student() {
@@ -173,12 +236,6 @@ public final class Experiment {
         String dir = config.kd().teacher() != null ? config.kd().teacher() : "engine".equals(config.teacher().kind()) ? config.teacher().model() : null;
         if (dir == null) throw new IllegalArgumentException("method kd needs a teacher checkpoint: set kd.teacher (the teacher here is " + config.teacher().kind() + ")");
         return resolve(dir);
-    }
-
-    private List<Problem> trainProblems() {
-        List<Problem> all = Gsm8k.load(resolve(config.data().train()), "train-", this::warn);
-        if (config.data().devIndices() != null) all = Gsm8k.split(all, Gsm8k.readIndices(resolve(config.data().devIndices()))).train();
-        return limit(all, config.data().limitTrain());
     }
 
     private static List<Problem> limit(List<Problem> problems, int n) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import ekt.core.Model;
 import ekt.data.Problem;
 import ekt.eval.MethodResult;
+import ekt.eval.Report;
 import ekt.eval.TrainingCurve;
 import ekt.exec.ExecutorPool;
 import ekt.pipeline.teacher.SamplingSpec;
@@ -15,12 +16,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** The methods an {@link Experiment} compares; each ends with a scored model. */
 final class Methods {
     private final Experiment experiment;
     private final ExecutorPool pool;
+    private final List<String> scoredCheckpoints = new ArrayList<>();
 
     Methods(Experiment experiment, ExecutorPool pool) {
         this.experiment = experiment;
@@ -33,43 +36,66 @@ final class Methods {
             System.err.println("[ekt] " + label + ": the teacher solved no training problem, so there is nothing to train on");
             return promptedStudent(method, label + " (no training data: base student)", false);
         }
-        TrainStage.Result trained = TrainStage.run(experiment.run(), method + "-train", experiment.student(), teacher, pairs,
-                experiment.studentTraining(), experiment.trainCodec(), devices().student());
-        return evaluated(method, label, trained.model(), pairCount, coverage, List.of(trained.curve(label)));
+        String stage = method + "-train";
+        TrainStage.Result trained = TrainStage.run(experiment.run(), stage, experiment.student(), teacher, pairs,
+                experiment.studentTraining(), experiment.trainCodec(), devices().student(), experiment.devMonitor(pool));
+        return evaluated(method, label, scored(label, stage, trained), pairCount, coverage, List.of(trained.curve(label)));
     }
 
-    /** A model used as it is, with the few-shot prompt or the bare {@code "# question"}. */
-    MethodResult prompted(String method, String label, Teacher model, boolean fewShot) {
-        Prompts prompts = experiment.prompts();
-        Function<Problem, String> prompt = fewShot ? p -> prompts.teacherPrompt(p.question()) : p -> Prompts.question(p.question());
+    /** "EKT: final checkpoint (step-N), dev greedy pass@1 ..." for the report, one per fine-tuned method. */
+    List<String> scoredCheckpoints() {
+        return List.copyOf(scoredCheckpoints);
+    }
+
+    /** The checkpoint the config chooses to score (student.checkpoint), noted for the report. */
+    private Path scored(String label, String stage, TrainStage.Result trained) {
+        Path stageDir = experiment.run().stageDir(stage);
+        Optional<JsonNode> best = DevMonitor.best(stageDir);
+        String devLine = best.map(b -> "; best dev greedy pass@1 " + Report.pct(b.path("greedy_pass1").asDouble()) + " at " + b.path("checkpoint").asText()
+                + " (epoch " + b.path("epoch").asInt() + ", " + DevMonitor.read(stageDir).size() + " dev evaluations in " + stage + "/" + DevMonitor.FILE + ")")
+                .orElse("; no dev evaluation");
+        if (ConfigCheck.checkpoint(experiment.config().student()) == ConfigCheck.Checkpoint.BEST_DEV) {
+            Path dir = trained.bestDev().orElseThrow(() -> new IllegalStateException(
+                    "student.checkpoint is best_dev but " + stage + " has no dev evaluation (" + stageDir.resolve(DevMonitor.BEST) + ")"));
+            scoredCheckpoints.add(label + " scored with checkpoint best_dev (" + best.map(b -> b.path("checkpoint").asText()).orElse("?") + ")" + devLine + ".");
+            return dir;
+        }
+        scoredCheckpoints.add(label + " scored with checkpoint final (" + trained.model().getFileName() + ")" + devLine + ".");
+        return trained.model();
+    }
+
+    /** A model used as it is, with the given prompt. */
+    MethodResult prompted(String method, String label, Teacher model, Function<Problem, String> prompt) {
         EvaluateStage.Result r = EvaluateStage.run(experiment.run(), method, model, experiment.test(), prompt,
-                experiment.config().evaluation(), prompts, pool, Experiment.CHUNK);
+                experiment.config().evaluation(), experiment.prompts(), pool, Experiment.CHUNK);
         return new MethodResult(method, label, r.scores(), null, null, List.of(), r.programLines());
     }
 
     MethodResult promptedStudent(String method, String label, boolean fewShot) {
         try (Model model = Model.load(experiment.student(), devices().evaluation())) {
-            return prompted(method, label, experiment.engine(model, experiment.student()), fewShot);
+            return prompted(method, label, experiment.engine(model, experiment.student()), p -> experiment.studentPrompt(p, fewShot));
         }
     }
 
     /**
      * Expert iteration (paper.md §6): the solved set starts from the few-shot student's samples on
-     * the training problems; each round fine-tunes a fresh copy of the base student on the first
-     * correct program of every solved problem, then samples the unsolved problems with it and adds
-     * the newly solved. The student of the last round is evaluated.
+     * the training problems (drawn with the teacher's sampling settings, as the paper's few-shot
+     * pass@100 run); each round fine-tunes a fresh copy of the base student with EI's own settings
+     * on the first correct program of every solved problem, then samples the unsolved problems
+     * with it and adds the newly solved. The student of the last round is evaluated.
      */
     MethodResult expertIteration() {
         RunConfig.ExpertIteration ei = experiment.config().ei();
         RunDirectory run = experiment.run();
         Prompts prompts = experiment.prompts();
         Map<String, Problem> byId = EvaluateStage.byId(experiment.train());
-        SamplingSpec spec = new SamplingSpec(ei.n(), ei.temperature(), experiment.config().teacher().topK(), 1.0, ei.maxNewTokens(), List.of(),
-                experiment.config().teacher().seed());
+        RunConfig.TeacherConfig t = experiment.config().teacher();
+        SamplingSpec fewShot = new SamplingSpec(t.n(), t.temperature(), t.topK(), t.topP(), t.maxNewTokens(), List.of(), t.seed());
+        SamplingSpec spec = new SamplingSpec(ei.n(), ei.temperature(), t.topK(), 1.0, ei.maxNewTokens(), List.of(), t.seed());
         Map<String, Selection.Candidate> solved = new LinkedHashMap<>();
         try (Model base = Model.load(experiment.student(), devices().evaluation())) {
             SampleStage.run(run, "ei-r0-samples", experiment.engine(base, experiment.student()), experiment.train(),
-                    p -> prompts.teacherPrompt(p.question()), spec, Experiment.CHUNK);
+                    p -> experiment.studentPrompt(p, true), fewShot, Experiment.CHUNK);
         }
         ExecuteStage.run(run, "ei-r0-samples", "ei-r0-exec", byId, prompts, pool);
         addSolved(solved, "ei-r0-exec");
@@ -86,7 +112,7 @@ final class Methods {
             if (round == ei.rounds() || unsolved.isEmpty()) break;
             try (Model student = Model.load(last.model(), devices().evaluation())) {
                 SampleStage.run(run, r + "-samples", experiment.engine(student, last.model()), unsolved,
-                        p -> Prompts.question(p.question()), spec, Experiment.CHUNK);
+                        p -> experiment.studentPrompt(p, false), spec, Experiment.CHUNK);
             }
             ExecuteStage.run(run, r + "-samples", r + "-exec", byId, prompts, pool);
             addSolved(solved, r + "-exec");
@@ -102,7 +128,7 @@ final class Methods {
     private MethodResult evaluated(String method, String label, Path model, int examples, double coverage, List<TrainingCurve> curves) {
         try (Model m = Model.load(model, devices().evaluation())) {
             EvaluateStage.Result r = EvaluateStage.run(experiment.run(), method, experiment.engine(m, model), experiment.test(),
-                    p -> Prompts.question(p.question()), experiment.config().evaluation(), experiment.prompts(), pool, Experiment.CHUNK);
+                    p -> experiment.studentPrompt(p, false), experiment.config().evaluation(), experiment.prompts(), pool, Experiment.CHUNK);
             return new MethodResult(method, label, r.scores(), examples, coverage, curves, r.programLines());
         }
     }
@@ -113,7 +139,7 @@ final class Methods {
 
     private TrainConfig eiTraining(RunConfig.ExpertIteration ei) {
         return experiment.studentTraining().toBuilder().epochs(ei.epochs()).lr(ei.lr()).schedule(TrainConfig.Schedule.CONSTANT)
-                .warmupSteps(0).maxLength(ei.maxLength()).build();
+                .warmupSteps(0).maxLength(ei.maxLength()).batchSize(ei.batch()).accum(ei.accum()).build();
     }
 
     private void addSolved(Map<String, Selection.Candidate> solved, String execStage) {

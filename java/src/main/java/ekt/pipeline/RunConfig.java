@@ -23,11 +23,11 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
 
     public RunConfig {
         name = name == null ? "ekt" : name;
-        prompt = prompt == null ? new Prompt(null, null) : prompt;
+        prompt = prompt == null ? new Prompt(null, null, null, null) : prompt;
         execution = execution == null ? new Execution(null, null, null, null) : execution;
         selection = selection == null ? new SelectionConfig(null, null) : selection;
         kd = kd == null ? new Kd(null, null, null) : kd;
-        ei = ei == null ? new ExpertIteration(null, null, null, null, null, null, null) : ei;
+        ei = ei == null ? new ExpertIteration(null, null, null, null, null, null, null, null, null) : ei;
         evaluation = evaluation == null ? new Evaluation(null, null, null, null, null, null, null) : evaluation;
         methods = methods == null ? List.of("ekt", "kd", "fewshot_teacher", "fewshot_student") : List.copyOf(methods);
         devices = devices == null ? new Devices(null, null, null) : devices;
@@ -43,10 +43,16 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         }
     }
 
-    /** Few-shot prefix file for teachers (and few-shot students); truncation regex (paper's by default). */
-    public record Prompt(@JsonProperty("few_shot_file") String fewShotFile, String truncation) {
+    /**
+     * Few-shot prefix file for teachers (and few-shot students); truncation regex (paper's by default);
+     * prompt length caps in tokens, left-truncated (paper.md §2, §5: teacher 756, student 400; 0 = none).
+     */
+    public record Prompt(@JsonProperty("few_shot_file") String fewShotFile, String truncation,
+                         @JsonProperty("teacher_max_tokens") Integer teacherMaxTokens, @JsonProperty("student_max_tokens") Integer studentMaxTokens) {
         public Prompt {
             truncation = truncation == null ? "\nanswer.*?\n" : truncation;
+            teacherMaxTokens = teacherMaxTokens == null ? 756 : teacherMaxTokens;
+            studentMaxTokens = studentMaxTokens == null ? 400 : studentMaxTokens;
         }
     }
 
@@ -88,11 +94,17 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         }
     }
 
-    /** The student and its fine-tuning (paper.md §4). mask: all (paper), no-padding, completion-only. */
+    /**
+     * The student and its fine-tuning (paper.md §4). mask: all (paper), no-padding, completion-only.
+     * Every {@code eval_every_epochs} epochs (paper: 10; 0 = never) the student's greedy pass@1 on the
+     * dev split is recorded; {@code checkpoint} picks the model a method is scored with: final (the
+     * paper) or best_dev (the highest dev pass@1, earliest on ties).
+     */
     public record Student(String model, Integer epochs, Double lr, @JsonProperty("weight_decay") Double weightDecay,
                           @JsonProperty("warmup_steps") Integer warmupSteps, String schedule, Integer batch, Integer accum,
                           @JsonProperty("max_length") Integer maxLength, String mask, Long seed,
-                          @JsonProperty("checkpoint_every") Integer checkpointEvery) {
+                          @JsonProperty("checkpoint_every") Integer checkpointEvery,
+                          @JsonProperty("eval_every_epochs") Integer evalEveryEpochs, String checkpoint) {
         public Student {
             if (model == null) throw new IllegalArgumentException("student needs 'model' (a checkpoint directory)");
             epochs = epochs == null ? 140 : epochs;
@@ -106,6 +118,8 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
             mask = mask == null ? "all" : mask;
             seed = seed == null ? 0 : seed;
             checkpointEvery = checkpointEvery == null ? 200 : checkpointEvery;
+            evalEveryEpochs = evalEveryEpochs == null ? 10 : evalEveryEpochs;
+            checkpoint = checkpoint == null ? "final" : checkpoint;
         }
     }
 
@@ -117,9 +131,13 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         }
     }
 
-    /** Expert iteration (paper.md §6): rounds of fresh fine-tuning on solved problems, then sampling the unsolved. */
+    /**
+     * Expert iteration (paper.md §6): rounds of fresh fine-tuning on solved problems (its own settings:
+     * max length 275, 4 epochs, batch 1, constant lr 5e-5), then sampling the unsolved. Round 0 is
+     * the few-shot student sampled with the teacher's settings.
+     */
     public record ExpertIteration(Integer rounds, Integer epochs, Double lr, Integer n, @JsonProperty("max_new_tokens") Integer maxNewTokens,
-                                  Double temperature, @JsonProperty("max_length") Integer maxLength) {
+                                  Double temperature, @JsonProperty("max_length") Integer maxLength, Integer batch, Integer accum) {
         public ExpertIteration {
             rounds = rounds == null ? 10 : rounds;
             epochs = epochs == null ? 4 : epochs;
@@ -128,6 +146,8 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
             maxNewTokens = maxNewTokens == null ? 100 : maxNewTokens;
             temperature = temperature == null ? 0.6 : temperature;
             maxLength = maxLength == null ? 275 : maxLength;
+            batch = batch == null ? 1 : batch;
+            accum = accum == null ? 1 : accum;
         }
     }
 
@@ -235,7 +255,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
 
         /** The student checkpoint, fine-tuned with the paper's settings. */
         public Builder student(String modelDir) {
-            return student(new Student(modelDir, null, null, null, null, null, null, null, null, null, null, null));
+            return student(new Student(modelDir, null, null, null, null, null, null, null, null, null, null, null, null, null));
         }
 
         public RunConfig build() {
@@ -250,12 +270,22 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
+    /**
+     * Reads and validates a config (every field, enum and method requirement; see
+     * {@link ConfigCheck#structure}); a problem fails here, naming the file, the field and why.
+     */
     public static RunConfig load(Path file) {
+        RunConfig config;
         try {
-            return mapper(file).readValue(file.toFile(), RunConfig.class);
+            String text = java.nio.file.Files.readString(file);
+            config = text.isBlank() ? null : mapper(file).readValue(text, RunConfig.class);
         } catch (IOException e) {
             throw new IllegalArgumentException("invalid config " + file + ": " + e.getMessage(), e);
         }
+        if (config == null) throw new IllegalArgumentException("invalid config " + file + ": the file is empty (or null); it needs at least 'data' and 'teacher'");
+        List<String> problems = ConfigCheck.structure(config);
+        if (!problems.isEmpty()) throw new IllegalArgumentException("invalid config " + file + ":\n  " + String.join("\n  ", problems));
+        return config;
     }
 
     /** The same experiment under another seed: the teacher's and the evaluation's sampling and the student's training. */

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Fine-tunes a fresh copy of a base checkpoint on selected pairs (optionally distilling from a
@@ -46,6 +47,12 @@ public final class TrainStage {
         public TrainingCurve curve(String label) {
             return new TrainingCurve(label, loss, dev);
         }
+
+        /** The weights with the best dev pass@1 ({@link DevMonitor}), if the stage was monitored. */
+        public Optional<Path> bestDev() {
+            Path best = model.getParent().resolve(DevMonitor.BEST);
+            return Files.isRegularFile(best.resolve("model.safetensors")) ? Optional.of(best) : Optional.empty();
+        }
     }
 
     /**
@@ -55,11 +62,18 @@ public final class TrainStage {
      */
     public static Result run(RunDirectory run, String stage, Path baseModel, Path teacher, Path pairs, TrainConfig config, TextCodec codec,
                              Placement placement) {
+        return run(run, stage, baseModel, teacher, pairs, config, codec, placement, null);
+    }
+
+    /** @param dev null, or the dev-set evaluation to run every few epochs (and checkpoint with) */
+    public static Result run(RunDirectory run, String stage, Path baseModel, Path teacher, Path pairs, TrainConfig config, TextCodec codec,
+                             Placement placement, DevMonitor dev) {
         Path dir = run.stageDir(stage);
         if (run.status(stage) == RunDirectory.Status.DONE) return finished(dir, run.counts(stage).path("examples").asInt());
         long[] tokens = {run.counts(stage).path("tokens").asLong(0)};  // positions computed, over every invocation
         run.started(stage);
         var examples = TrainingData.read(pairs, codec);
+        if (dev != null) config = config.toBuilder().evalEvery(dev.everySteps(Trainer.stepsPerEpoch(examples.size(), config))).build();
         List<double[]> loss = new ArrayList<>();
         Path last;
         try (Model student = Model.load(baseModel, placement.with(null, Placement.DEFAULT_DTYPE));
@@ -71,12 +85,19 @@ public final class TrainStage {
                 loss.addAll(readLoss(c));
                 progress.skip(trainer.steps());
             });
+            if (dev != null) dev.resumeAt(dir, trainer.steps());
             last = trainer.fit(dir, new TrainListener() {
                 @Override
                 public void onStep(StepMetrics m) {
                     loss.add(new double[]{m.step(), m.loss(), m.ceLoss(), m.kdLoss()});
                     tokens[0] += m.computedTokens();
                     progress.advance(1, m.computedTokens());
+                }
+
+                @Override
+                public void onEvaluation(Trainer t, long step) {
+                    dev.evaluate(t, step, dir);
+                    if (t.config().saveEvery() == 0 || step % t.config().saveEvery() != 0) t.checkpoint(dir, this);  // one per evaluation
                 }
 
                 @Override
@@ -87,7 +108,10 @@ public final class TrainStage {
                 }
             });
         }
-        if (Tokenizer.isPresent(baseModel)) Tokenizer.load(baseModel).save(last);  // rewritten on a re-run: a killed write heals
+        if (Tokenizer.isPresent(baseModel)) {  // rewritten on a re-run: a killed write heals
+            Tokenizer.load(baseModel).save(last);
+            if (Files.isDirectory(dir.resolve(DevMonitor.BEST))) Tokenizer.load(baseModel).save(dir.resolve(DevMonitor.BEST));
+        }
         run.done(stage, Map.of("steps", loss.size(), "examples", examples.size(), "tokens", tokens[0],
                 "final_loss", loss.isEmpty() ? Double.NaN : loss.get(loss.size() - 1)[1]));
         return new Result(last, List.copyOf(loss), examples.size(), readDev(dir));

@@ -32,6 +32,10 @@ final class EpochPlan {
 
     /** At least one: a dataset smaller than the effective batch makes one short step. */
     int stepsPerEpoch() {
+        return stepsPerEpoch(examples, effectiveBatch);
+    }
+
+    static int stepsPerEpoch(int examples, int effectiveBatch) {
         return Math.max(1, examples / effectiveBatch);
     }
 

@@ -78,6 +78,11 @@ public final class Trainer implements AutoCloseable {
         return plan.stepsPerEpoch();
     }
 
+    /** The optimizer steps of one epoch over {@code examples} examples under {@code config}. */
+    public static int stepsPerEpoch(int examples, TrainConfig config) {
+        return EpochPlan.stepsPerEpoch(examples, config.effectiveBatch());
+    }
+
     /** Optimizer steps done so far (restored ones included). */
     public long steps() {
         return steps;

@@ -30,10 +30,22 @@ class DemoTest {
     @Test
     void reducedDemoEndToEndAndKilledRunResumesToTheSameResults(@TempDir Path dir) throws Exception {
         Path whole = dir.resolve("whole"), killed = dir.resolve("killed");
-        String report = new Demo(DemoOptions.reduced(3), whole).run();
+        DemoOptions options = DemoOptions.reduced(3);
+        String sweep = new Demo(options, whole).sweep();
+        Path experiment = whole.resolve("experiment");
+        String report = Files.readString(experiment.resolve("report.md"));
         for (String method : List.of("| teacher (zero-shot prompt) |", "| student (zero-shot) |", "| EKT", "| KD", "| EI"))
             assertTrue(report.contains(method), "report row " + method + ":\n" + report);
-        Path experiment = whole.resolve("experiment");
+        assertTrue(report.contains("Prompt caps (left-truncated): teacher <= 756 tokens"), report);
+        if (JSON.readTree(experiment.resolve("manifest.json").toFile()).at("/stages/select/counts/pairs").asInt() > 0) {  // else nothing is trained
+            for (String line : List.of("EKT scored with checkpoint final", "KD scored with checkpoint final"))
+                assertTrue(report.contains(line), line + ":\n" + report);
+            for (String stage : List.of("ekt-train", "kd-train"))   // one dev point per eval_every_epochs
+                assertEquals(options.studentEpochs() / options.evalEveryEpochs(), Jsonl.readStrict(experiment.resolve(stage).resolve("dev_eval.jsonl")).size());
+        }
+        for (int step : options.sweepSteps())
+            assertTrue(sweep.contains("| " + step + " | "), "sweep row for teacher step " + step + ":\n" + sweep);
+        assertTrue(Files.isRegularFile(whole.resolve("sweep/plots/sweep.png")));
         JsonNode stages = JSON.readTree(experiment.resolve("manifest.json").toFile()).get("stages");
         stages.fields().forEachRemaining(s -> assertEquals("done", s.getValue().get("status").asText(), s.getKey()));
         assertTrue(Files.isRegularFile(experiment.resolve("plots/pass_at_k.png")));

@@ -43,7 +43,8 @@ class RunConfigTest {
     @Test
     void defaultsAndErrors(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("c.json");
-        Files.writeString(f, "{\"data\": {\"train\": \"t.jsonl\", \"test\": \"s.jsonl\"}, \"teacher\": {\"kind\": \"replay\", \"replay_file\": \"r.jsonl\"}}");
+        Files.writeString(f, "{\"data\": {\"train\": \"t.jsonl\", \"test\": \"s.jsonl\"}, \"teacher\": {\"kind\": \"replay\", \"replay_file\": \"r.jsonl\"}, "
+                + "\"student\": {\"model\": \"s\"}, \"methods\": [\"ekt\"]}");
         RunConfig c = RunConfig.load(f);
         assertEquals(100, c.teacher().n());
         assertEquals(50, c.teacher().topK());
