@@ -1,6 +1,9 @@
 #include "generate.h"
 
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 
@@ -135,6 +138,9 @@ bool Generator::run(int64_t max_steps) {
     // Idle: the caches go back (a later prompt plans them anew), so memory returns to its idle level.
     cache_.reset();
     group_logits_ = torch::Tensor();
+#if defined(__GLIBC__)
+    ::malloc_trim(0);  // freed cache blocks below the mmap threshold stay in malloc's arenas otherwise
+#endif
   }
   return done_samples_ < queued_samples_;
 }

@@ -65,6 +65,7 @@ public final class ServingEngine implements AutoCloseable {
         private int prompt = -1;
         private int unfinished;
         private volatile boolean cancelled;
+        private volatile long cancelledAtStep;
 
         private Ticket(int[] tokens, long key, String optionsJson, int samples, int topLogprobs, Listener listener) {
             this.tokens = tokens;
@@ -78,6 +79,7 @@ public final class ServingEngine implements AutoCloseable {
 
         public void cancel() {
             if (cancelled) return;
+            cancelledAtStep = steps.get();
             cancelled = true;
             cancels.add(this);  // a ticket not admitted yet is dropped at admission instead
         }
@@ -95,7 +97,7 @@ public final class ServingEngine implements AutoCloseable {
     private Sampler sampler;
 
     // Counters for /metrics.
-    private final AtomicLong tokens = new AtomicLong(), steps = new AtomicLong(), cancelled = new AtomicLong();
+    private final AtomicLong tokens = new AtomicLong(), steps = new AtomicLong(), cancelled = new AtomicLong(), cancelLag = new AtomicLong();
     private volatile long liveRows, waitingPrompts;
 
     /**
@@ -165,6 +167,11 @@ public final class ServingEngine implements AutoCloseable {
         return cancelled.get();
     }
 
+    /** The most decode steps run between a cancel and its request leaving the batch (0: before the next step). */
+    public long maxCancelLagSteps() {
+        return cancelLag.get();
+    }
+
     private void loop() {
         while (true) {
             try {
@@ -204,6 +211,7 @@ public final class ServingEngine implements AutoCloseable {
         if (t.prompt < 0 || running.remove(t.prompt) == null) return;
         sampler.cancel(t.prompt);
         cancelled.incrementAndGet();
+        cancelLag.accumulateAndGet(steps.get() - t.cancelledAtStep, Math::max);
         finished(t);
     }
 

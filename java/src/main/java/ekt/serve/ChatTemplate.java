@@ -72,12 +72,24 @@ final class ChatTemplate {
         context.put("add_generation_prompt", true);
         context.put("bos_token", bosToken);
         context.put("eos_token", eosToken);
-        RenderResult result = jinjava.renderForResult(template, context);
+        RenderResult result;
+        try {
+            result = jinjava.renderForResult(template, context);
+        } catch (RuntimeException e) {
+            throw ApiError.invalid("messages", "the model's chat template rejected the messages: " + e.getMessage());
+        }
         for (TemplateError e : result.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL)
-                throw ApiError.invalid("messages", "the model's chat template rejected the messages: " + e.getMessage());
+                throw ApiError.invalid("messages", "the model's chat template rejected the messages: " + rootMessage(e));
         }
         return result.getOutput();
+    }
+
+    /** The template's own words where it raised them (Jinjava wraps them in "Error invoking function"). */
+    private static String rootMessage(TemplateError e) {
+        Throwable t = e.getException();
+        while (t != null && t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t instanceof IllegalArgumentException && t.getMessage() != null ? t.getMessage() : e.getMessage();
     }
 
     /** raise_exception(message) in a template: the messages are not what the template accepts. */

@@ -24,13 +24,17 @@ final class ChoiceRun {
     private record Item(int prompt, TokenEvent event, RuntimeException error) {
     }
 
+    /** The random-stream key of every prompt: the engine's key for a prompt with id "0". */
+    static final long PROMPT_KEY = Sampler.keyOf("0");
+
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final List<ServingEngine.Ticket> tickets = new ArrayList<>();
     final ChoiceText[] choices;
     private final int samples;
 
     /**
-     * Submits every prompt (prompt p keyed by its position, so a seeded request is reproducible).
+     * Submits every prompt. All are keyed alike, so with a seed a prompt draws the same samples
+     * wherever it stands in the list and whichever request it comes in (as with vLLM's seed).
      *
      * @throws ApiError 429 when the engine is full (nothing stays submitted)
      */
@@ -42,7 +46,7 @@ final class ChoiceRun {
         try {
             for (int p = 0; p < prompts.size(); p++) {
                 final int prompt = p;
-                tickets.add(engine.submit(prompts.get(p), Sampler.keyOf(Integer.toString(p)), optionsJson, samples, topLogprobs,
+                tickets.add(engine.submit(prompts.get(p), PROMPT_KEY, optionsJson, samples, topLogprobs,
                         new ServingEngine.Listener() {
                             @Override
                             public void token(TokenEvent event) {

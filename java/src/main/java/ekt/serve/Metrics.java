@@ -47,6 +47,8 @@ final class Metrics {
         metric(m, "ekt_decode_steps_total", "counter", "Decode steps of the engine.", engine.decodeSteps());
         metric(m, "ekt_tokens_per_second", "gauge", "Tokens drawn per second since the previous scrape.", tokensPerSecond);
         metric(m, "ekt_cancelled_requests_total", "counter", "Requests dropped because their client disconnected.", engine.cancelledRequests());
+        metric(m, "ekt_cancel_lag_steps_max", "gauge", "Most decode steps a cancelled request kept decoding after its cancel.",
+                engine.maxCancelLagSteps());
         metric(m, "ekt_prompt_tokens_total", "counter", "Prompt tokens of answered requests.", promptTokens.get());
         metric(m, "ekt_completion_tokens_total", "counter", "Completion tokens of answered requests.", completionTokens.get());
         metric(m, "ekt_uptime_seconds", "gauge", "Seconds since the server started.", (now - started) / 1e9);

@@ -71,6 +71,9 @@ public final class OpenAiServer implements AutoCloseable {
             if (e.status == 429) ex.response().header("Retry-After", "1");
             if (ex.response().committed()) throw new IOException("request failed after its response started: " + e.getMessage());
             sendJson(ex, e.status, e.body());
+        } catch (IllegalArgumentException e) {  // the engine refused the request's prompt or settings
+            if (ex.response().committed()) throw e;
+            sendJson(ex, 400, ApiError.invalid(null, e.getMessage()).body());
         } finally {
             metrics.request(known(endpoint) ? endpoint : "other", ex.response().committed() ? ex.response().status() : 500);
         }
