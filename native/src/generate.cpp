@@ -305,9 +305,9 @@ bool Generator::append(Row& row, const RowDraws& draw, int64_t i) {
   if (options_.token_events) {
     TokenEvent e{groups_[row.group].work.prompt, row.sample, token, logprob, done ? static_cast<int32_t>(row.matcher.finish()) : -1, {}, {}};
     if (o.top_logprobs > 0) {
-      const int64_t k = draw.top_ids.size(1);
-      e.top_ids.assign(draw.top_ids.data_ptr<int64_t>() + i * k, draw.top_ids.data_ptr<int64_t>() + i * k + o.top_logprobs);
-      e.top_logprobs.assign(draw.top_logprobs.data_ptr<float>() + i * k, draw.top_logprobs.data_ptr<float>() + i * k + o.top_logprobs);
+      const int64_t k = draw.top_ids.size(1), n = std::min(k, o.top_logprobs);  // k: the batch's largest request
+      e.top_ids.assign(draw.top_ids.data_ptr<int64_t>() + i * k, draw.top_ids.data_ptr<int64_t>() + i * k + n);
+      e.top_logprobs.assign(draw.top_logprobs.data_ptr<float>() + i * k, draw.top_logprobs.data_ptr<float>() + i * k + n);
     }
     events_.push_back(std::move(e));
   }
