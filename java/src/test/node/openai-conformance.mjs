@@ -125,53 +125,88 @@ await check('temperature 0 is greedy and repeatable; top_p and top_k', async () 
   assert.equal(p0.choices[0].text, a.choices[0].text, 'a tiny top_p is greedy');
 });
 
+// Token ids named by vLLM's return_tokens_as_token_ids ("token_id:ID").
+const idOf = name => { assert.match(name, /^token_id:\d+$/); return Number(name.slice(9)); };
+const ascii = text => /^[\x20-\x7e\n]*$/.test(text);
+
 await check('logprobs: tokens, token_logprobs, top_logprobs, text_offset', async () => {
-  const r = await client.completions.create({ model, prompt, max_tokens: 10, seed: 11, logprobs: 3, temperature: 0 });
-  const c = r.choices[0], lp = c.logprobs;
-  const n = lp.tokens.length;
-  assert.ok(n > 0);
-  for (const k of ['token_logprobs', 'top_logprobs', 'text_offset']) assert.equal(lp[k].length, n, k);
-  let offset = 0;
-  for (let i = 0; i < n; i++) {
-    assert.equal(lp.text_offset[i], offset);
-    offset += lp.tokens[i].length;
-    const top = Object.entries(lp.top_logprobs[i]);
-    assert.ok(top.length >= 3 && top.length <= 4);
-    assert.ok(lp.token_logprobs[i] <= 0);
-    const best = Math.max(...top.map(([, v]) => v));
-    assert.ok(Math.abs(lp.token_logprobs[i] - best) < 1e-5, 'greedy draws the most likely token');
-    assert.equal(lp.top_logprobs[i][lp.tokens[i]], lp.token_logprobs[i]);
+  for (const temperature of [0, 1]) {
+    const r = await client.completions.create({ model, prompt, max_tokens: 10, seed: 11, logprobs: 3, temperature, return_tokens_as_token_ids: true });
+    const c = r.choices[0], lp = c.logprobs;
+    const n = lp.tokens.length;
+    assert.ok(n > 0);
+    for (const k of ['token_logprobs', 'top_logprobs', 'text_offset']) assert.equal(lp[k].length, n, k);
+    for (let i = 0; i < n; i++) {
+      idOf(lp.tokens[i]);
+      assert.ok(i == 0 ? lp.text_offset[0] === 0 : lp.text_offset[i] >= lp.text_offset[i - 1]);
+      assert.ok(lp.text_offset[i] <= c.text.length);
+      const top = Object.entries(lp.top_logprobs[i]);
+      assert.ok(top.length >= 3 && top.length <= 4, JSON.stringify(top));
+      assert.ok(lp.token_logprobs[i] <= 0);
+      assert.equal(lp.top_logprobs[i][lp.tokens[i]], lp.token_logprobs[i], 'the chosen token is among the alternatives');
+      const best = Math.max(...top.map(([, v]) => v));
+      if (temperature === 0) assert.ok(Math.abs(lp.token_logprobs[i] - best) < 1e-5, 'greedy draws the most likely token');
+    }
   }
-  assert.equal(lp.tokens.join(''), c.text);
+  // As text: each token's string and its offset into the completion (exact where every token is whole characters).
+  for (let i = 0; i < 30; i++) {
+    const r = await client.completions.create({ model, prompt: 'x = ' + i, max_tokens: 8, temperature: 0, logprobs: 1 });
+    const c = r.choices[0], lp = c.logprobs;
+    if (!ascii(c.text)) continue;
+    assert.equal(lp.tokens.join(''), c.text);
+    let offset = 0;
+    for (let t = 0; t < lp.tokens.length; t++) {
+      assert.equal(lp.text_offset[t], offset);
+      offset += lp.tokens[t].length;
+    }
+    return;
+  }
+  assert.fail('no greedy completion of 30 prompts was ASCII');
 });
 
 await check('echo with prompt logprobs scores the prompt and agrees with generation', async () => {
-  const gen = await client.completions.create({ model, prompt, max_tokens: 6, temperature: 0, logprobs: 1 });
-  const g = gen.choices[0];
-  const whole = prompt + g.text;
-  const scored = await client.completions.create({ model, prompt: whole, max_tokens: 0, echo: true, logprobs: 1 });
-  const s = scored.choices[0];
-  assert.equal(s.text, whole);
-  assert.equal(s.logprobs.token_logprobs[0], null);
-  assert.equal(s.logprobs.top_logprobs[0], null);
-  const m = g.logprobs.tokens.length, total = s.logprobs.tokens.length;
-  assert.deepEqual(s.logprobs.tokens.slice(total - m), g.logprobs.tokens);
-  for (let i = 0; i < m; i++) assert.ok(Math.abs(s.logprobs.token_logprobs[total - m + i] - g.logprobs.token_logprobs[i]) < 1e-4);
+  const gen = await client.completions.create({ model, prompt: promptIds, max_tokens: 6, temperature: 0, logprobs: 2, return_tokens_as_token_ids: true });
+  const g = gen.choices[0].logprobs;
+  const genIds = g.tokens.map(idOf);
+  const scored = await client.completions.create({ model, prompt: [...promptIds, ...genIds], max_tokens: 0, echo: true, logprobs: 2,
+    return_tokens_as_token_ids: true });
+  const s = scored.choices[0].logprobs;
+  assert.deepEqual(s.tokens.map(idOf), [...promptIds, ...genIds]);
+  assert.equal(s.token_logprobs[0], null);
+  assert.equal(s.top_logprobs[0], null);
+  const m = genIds.length, total = s.tokens.length;
+  for (let i = 0; i < m; i++) {
+    assert.ok(Math.abs(s.token_logprobs[total - m + i] - g.token_logprobs[i]) < 1e-4, 'position ' + i);
+    assert.deepEqual(Object.keys(s.top_logprobs[total - m + i]).sort(), Object.keys(g.top_logprobs[i]).sort());
+  }
+  for (let i = 1; i < total; i++) assert.ok(s.token_logprobs[i] <= 0);
   assert.equal(scored.usage.completion_tokens, 0);
+  assert.equal(scored.usage.prompt_tokens, total);
+  const text = await client.completions.create({ model, prompt, max_tokens: 6, temperature: 0 });
   const echoed = await client.completions.create({ model, prompt, max_tokens: 6, temperature: 0, echo: true });
-  assert.equal(echoed.choices[0].text, prompt + g.text);
+  assert.equal(echoed.choices[0].text, prompt + text.choices[0].text);
+  const scoredText = await client.completions.create({ model, prompt, max_tokens: 0, echo: true });
+  assert.equal(scoredText.choices[0].text, prompt);
 });
 
 await check('stop strings end the text, excluded, finish_reason stop', async () => {
-  const full = await client.completions.create({ model, prompt, max_tokens: 24, seed: 21 });
-  const text = full.choices[0].text;
-  assert.ok(text.length >= 6, 'need some text: ' + JSON.stringify(text));
-  const stop = text.slice(3, 5);
-  const cut = await client.completions.create({ model, prompt, max_tokens: 24, seed: 21, stop: [stop, 'never-there'] });
-  assert.equal(cut.choices[0].text, text.slice(0, text.indexOf(stop)));
-  assert.equal(cut.choices[0].finish_reason, 'stop');
-  const single = await client.completions.create({ model, prompt, max_tokens: 24, seed: 21, stop });
-  assert.equal(single.choices[0].text, cut.choices[0].text);
+  let tried = 0;
+  for (let seed = 21; seed < 61; seed++) {
+    const full = await client.completions.create({ model, prompt, max_tokens: 24, seed });
+    const text = full.choices[0].text;
+    const at = [...text].findIndex((ch, i) => i >= 2 && /[ -~]/.test(ch) && /[ -~]/.test(text[i + 1] ?? ''));
+    if (at < 0) continue;
+    tried++;
+    const stop = text.slice(at, at + 2);
+    const cut = await client.completions.create({ model, prompt, max_tokens: 24, seed, stop: [stop, 'never-there'] });
+    assert.equal(cut.choices[0].text, text.slice(0, text.indexOf(stop)));
+    assert.equal(cut.choices[0].finish_reason, 'stop');
+    assert.ok(cut.usage.completion_tokens < full.usage.completion_tokens || full.choices[0].finish_reason === 'stop');
+    const single = await client.completions.create({ model, prompt, max_tokens: 24, seed, stop });
+    assert.equal(single.choices[0].text, cut.choices[0].text);
+    if (tried === 3) return;
+  }
+  assert.fail('too few completions with a printable pair to stop at: ' + tried);
 });
 
 await check('best_of returns the n most likely of best_of samples', async () => {
@@ -211,8 +246,13 @@ await check('chat completion with the checkpoint template; streaming equals it',
   const c = r.choices[0];
   assert.equal(c.message.role, 'assistant');
   assert.equal(typeof c.message.content, 'string');
-  assert.equal(c.logprobs.content.map(t => t.token).join(''), c.message.content);
-  for (const t of c.logprobs.content) assert.equal(t.top_logprobs.length, 2);
+  if (ascii(c.message.content)) assert.equal(c.logprobs.content.map(t => t.token).join(''), c.message.content);
+  assert.ok(c.logprobs.content.length > 0 && c.logprobs.content.length <= r.usage.completion_tokens);
+  for (const t of c.logprobs.content) {
+    assert.equal(t.top_logprobs.length, 2);
+    assert.ok(t.top_logprobs[0].logprob >= t.top_logprobs[1].logprob);
+    assert.ok(Array.isArray(t.bytes) && t.bytes.length > 0);
+  }
   assert.equal(r.usage.total_tokens, r.usage.prompt_tokens + r.usage.completion_tokens);
   const { byIndex, usage } = await collect(await client.chat.completions.create({ model, messages, max_tokens: 10, seed: 4, logprobs: true,
     top_logprobs: 2, stream: true, stream_options: { include_usage: true } }), true);

@@ -9,7 +9,6 @@ import ekt.serve.http.Exchange;
 import ekt.tokenizer.Tokenizer;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -29,7 +28,7 @@ final class ChatCompletions {
 
     static {
         Set<String> f = new HashSet<>(SamplingFields.NAMES);
-        f.addAll(Set.of("messages", "logprobs", "top_logprobs", "max_completion_tokens"));
+        f.addAll(Set.of("messages", "logprobs", "top_logprobs", "max_completion_tokens", "return_tokens_as_token_ids"));
         FIELDS = Set.copyOf(f);
     }
 
@@ -48,6 +47,7 @@ final class ChatCompletions {
         Fields f = new Fields(body, FIELDS);
         server.checkModel(f.string("model"), "model");
         boolean logprobs = f.bool("logprobs", false);
+        TokenNames names = new TokenNames(server.tokenizer, f.bool("return_tokens_as_token_ids", false));
         int top = (int) f.integer("top_logprobs", 0, 0, server.settings.maxLogprobs());
         if (f.has("top_logprobs") && !logprobs) throw ApiError.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
         if (f.has("max_completion_tokens") && f.has("max_tokens"))
@@ -65,7 +65,7 @@ final class ChatCompletions {
         ChoiceRun run = new ChoiceRun(server.engine, List.of(prompt), s.samples(), Math.max(0, s.topLogprobs()),
                 fitted.engineOptions(server.seed(s.seed()), endOfTurn), () -> new ChoiceText(server.tokenizer, s.stop()));
         if (s.stream()) {
-            stream(ex, s, run, logprobs, id, created, prompt.length);
+            stream(ex, s, run, logprobs, names, id, created, prompt.length);
             return;
         }
         if (!run.await(ex, (c, t) -> { })) return;
@@ -79,7 +79,7 @@ final class ChatCompletions {
             ChoiceText.Delta all = c.release();
             ObjectNode choice = choices.addObject().put("index", j);
             choice.putObject("message").put("role", "assistant").put("content", all.text());
-            if (logprobs) choice.set("logprobs", logprobs(c, all)); else choice.putNull("logprobs");
+            if (logprobs) choice.set("logprobs", logprobs(c, all, names)); else choice.putNull("logprobs");
             choice.put("finish_reason", c.finishReason());
         }
         r.putObject("usage").put("prompt_tokens", prompt.length).put("completion_tokens", completionTokens)
@@ -88,7 +88,8 @@ final class ChatCompletions {
         OpenAiServer.sendJson(ex, 200, r);
     }
 
-    private void stream(Exchange ex, SamplingFields s, ChoiceRun run, boolean logprobs, String id, long created, int promptTokens)
+    private void stream(Exchange ex, SamplingFields s, ChoiceRun run, boolean logprobs, TokenNames names, String id, long created,
+                        int promptTokens)
             throws IOException {
         ex.response().startEvents(200);
         for (int c = 0; c < s.n(); c++) {
@@ -107,7 +108,7 @@ final class ChatCompletions {
                 ObjectNode choice = r.putArray("choices").addObject().put("index", c);
                 ObjectNode delta = choice.putObject("delta");
                 if (!d.text().isEmpty()) delta.put("content", d.text());
-                if (logprobs) choice.set("logprobs", logprobs(text, d)); else choice.putNull("logprobs");
+                if (logprobs) choice.set("logprobs", logprobs(text, d, names)); else choice.putNull("logprobs");
                 if (text.done()) choice.put("finish_reason", text.finishReason()); else choice.putNull("finish_reason");
                 ex.response().event(Jsonl.toLine(r));
             });
@@ -136,21 +137,21 @@ final class ChatCompletions {
     }
 
     /** OpenAI's chat logprobs: {"content": [{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]}. */
-    private ObjectNode logprobs(ChoiceText c, ChoiceText.Delta d) {
+    private ObjectNode logprobs(ChoiceText c, ChoiceText.Delta d, TokenNames names) {
         ObjectNode lp = Jsonl.object();
         ArrayNode content = lp.putArray("content");
         for (int i = d.from(); i < d.to(); i++) {
             TokenEvent e = c.tokens.get(i);
-            ObjectNode t = entry(content.addObject(), e.token(), e.logprob());
+            ObjectNode t = entry(content.addObject(), e.token(), e.logprob(), names);
             ArrayNode alternatives = t.putArray("top_logprobs");
-            for (int k = 0; k < e.topIds().length; k++) entry(alternatives.addObject(), e.topIds()[k], e.topLogprobs()[k]);
+            for (int k = 0; k < e.topIds().length; k++) entry(alternatives.addObject(), e.topIds()[k], e.topLogprobs()[k], names);
         }
         return lp;
     }
 
-    private ObjectNode entry(ObjectNode o, int token, float logprob) {
+    private ObjectNode entry(ObjectNode o, int token, float logprob, TokenNames names) {
         byte[] bytes = server.tokenizer.tokenBytes(token);
-        o.put("token", new String(bytes, StandardCharsets.UTF_8)).put("logprob", logprob);
+        o.put("token", names.of(token)).put("logprob", logprob);
         ArrayNode b = o.putArray("bytes");
         for (byte x : bytes) b.add(x & 0xff);
         return o;

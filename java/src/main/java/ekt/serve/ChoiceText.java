@@ -30,6 +30,7 @@ final class ChoiceText {
     private int generated;
     private Finish finish;
     private int finalLength = -1;
+    private int stopAt = Integer.MAX_VALUE;  // where the first stop string starts in the text, if it does
     private int releasedChars, releasedTokens;
 
     ChoiceText(Tokenizer tokenizer, List<String> stops) {
@@ -43,16 +44,24 @@ final class ChoiceText {
         if (e.finish() != Finish.EOS) {
             offsets.add(text.length());
             tokens.add(e);
+            int before = text.length();
             text.append(decoder.next(e.token()));
+            findStop(before);
         }
         if (e.finish() != null) {
             finish = e.finish();
+            int before = text.length();
             text.append(decoder.finish());
-            finalLength = text.length();
-            for (String s : stops) {
-                int at = text.indexOf(s);
-                if (at >= 0) finalLength = Math.min(finalLength, at);
-            }
+            findStop(before);
+            finalLength = Math.min(text.length(), stopAt);
+        }
+    }
+
+    /** Looks for a stop string ending in the text added after {@code before} chars. */
+    private void findStop(int before) {
+        for (String s : stops) {
+            int at = text.indexOf(s, Math.max(0, before - s.length() + 1));
+            if (at >= 0) stopAt = Math.min(stopAt, at);
         }
     }
 
@@ -67,7 +76,7 @@ final class ChoiceText {
 
     /** "stop" (end of sequence or a stop string) or "length". */
     String finishReason() {
-        return finish == Finish.LENGTH ? "length" : "stop";
+        return finish == Finish.LENGTH && stopAt == Integer.MAX_VALUE ? "length" : "stop";
     }
 
     /** The whole text; once done. */
@@ -87,7 +96,7 @@ final class ChoiceText {
         int upTo;
         if (done()) upTo = finalLength;
         else {
-            upTo = Math.max(releasedChars, text.length() - holdBack);
+            upTo = Math.max(releasedChars, Math.min(stopAt, text.length() - holdBack));
             if (upTo > releasedChars && Character.isHighSurrogate(text.charAt(upTo - 1))) upTo--;
         }
         String delta = text.substring(releasedChars, upTo);

@@ -28,7 +28,7 @@ final class Completions {
 
     static {
         Set<String> f = new HashSet<>(SamplingFields.NAMES);
-        f.addAll(Set.of("prompt", "logprobs", "echo", "suffix"));
+        f.addAll(Set.of("prompt", "logprobs", "echo", "suffix", "return_tokens_as_token_ids"));
         FIELDS = Set.copyOf(f);
     }
 
@@ -48,6 +48,7 @@ final class Completions {
         if (f.string("suffix") != null) throw ApiError.invalid("suffix", "'suffix' is not supported by this server");
         int logprobs = (int) f.integer("logprobs", -1, 0, server.settings.maxLogprobs());
         boolean echo = f.bool("echo", false);
+        TokenNames names = new TokenNames(server.tokenizer, f.bool("return_tokens_as_token_ids", false));
         SamplingFields s = SamplingFields.read(f, server.settings, server.model.info().vocabSize(), logprobs, 16, echo ? 0 : 1);
         List<Prompt> prompts = prompts(f.get("prompt"));
         for (Prompt p : prompts) server.checkLength(p.tokens().length, s.maxTokens());
@@ -55,9 +56,10 @@ final class Completions {
         long created = server.created();
         long promptTokens = prompts.stream().mapToLong(p -> p.tokens().length).sum();
         ObjectNode[] echoed = new ObjectNode[prompts.size()];
-        if (echo) for (int p = 0; p < prompts.size(); p++) echoed[p] = echoLogprobs(prompts.get(p), logprobs);
+        if (echo) for (int p = 0; p < prompts.size(); p++) echoed[p] = echoLogprobs(prompts.get(p), logprobs, names);
 
         if (s.maxTokens() == 0) {  // scoring: the prompts alone
+            if (s.stream()) throw ApiError.invalid("stream", "scoring a prompt (max_tokens 0 with echo) cannot be streamed");
             ObjectNode r = head(id, created);
             ArrayNode choices = r.putArray("choices");
             for (int p = 0; p < prompts.size(); p++)
@@ -70,7 +72,7 @@ final class Completions {
         ChoiceRun run = new ChoiceRun(server.engine, prompts.stream().map(Prompt::tokens).toList(), s.samples(), logprobs, options,
                 () -> new ChoiceText(server.tokenizer, s.stop()));
         if (s.stream()) {
-            stream(ex, s, run, prompts, echoed, logprobs, id, created, promptTokens);
+            stream(ex, s, run, prompts, echo ? echoed : null, logprobs, names, id, created, promptTokens);
             return;
         }
         if (!run.await(ex, (c, t) -> { })) return;
@@ -85,7 +87,7 @@ final class Completions {
                 ChoiceText c = drawn.get(j);
                 String prefix = echo ? prompts.get(p).text() : "";
                 ChoiceText.Delta all = c.release();
-                ObjectNode lp = logprobs < 0 ? null : merge(echoed[p], tokenLogprobs(c, all, prefix.length()));
+                ObjectNode lp = logprobs < 0 ? null : merge(echoed[p], tokenLogprobs(c, all, prefix.length(), names));
                 choice(choices, p * s.n() + j, prefix + all.text(), lp, c.finishReason());
             }
         }
@@ -94,11 +96,12 @@ final class Completions {
         OpenAiServer.sendJson(ex, 200, r);
     }
 
-    private void stream(Exchange ex, SamplingFields s, ChoiceRun run, List<Prompt> prompts, ObjectNode[] echoed, int logprobs, String id,
-                        long created, long promptTokens) throws IOException {
+    /** @param echoed the prompts' logprobs (entries null without logprobs) when echoing, else null */
+    private void stream(Exchange ex, SamplingFields s, ChoiceRun run, List<Prompt> prompts, ObjectNode[] echoed, int logprobs,
+                        TokenNames names, String id, long created, long promptTokens) throws IOException {
         ex.response().startEvents(200);
         int[] echoLength = new int[run.choices.length];
-        if (echoed[0] != null) {
+        if (echoed != null) {  // echo: the prompts come first
             for (int c = 0; c < run.choices.length; c++) {
                 Prompt p = prompts.get(c / s.n());
                 echoLength[c] = p.text().length();
@@ -113,7 +116,7 @@ final class Completions {
                 ChoiceText.Delta d = text.release();
                 if (d.text().isEmpty() && d.from() == d.to() && !text.done()) return;
                 ObjectNode r = head(id, created);
-                choice(r.putArray("choices"), c, d.text(), logprobs < 0 ? null : tokenLogprobs(text, d, echoLength[c]),
+                choice(r.putArray("choices"), c, d.text(), logprobs < 0 ? null : tokenLogprobs(text, d, echoLength[c], names),
                         text.done() ? text.finishReason() : null);
                 ex.response().event(Jsonl.toLine(r));
             });
@@ -188,7 +191,7 @@ final class Completions {
     }
 
     /** Logprobs of the prompt's own tokens (the first has none), for echo. */
-    private ObjectNode echoLogprobs(Prompt p, int logprobs) {
+    private ObjectNode echoLogprobs(Prompt p, int logprobs, TokenNames names) {
         if (logprobs < 0) return null;
         PromptScores scores = server.model.score(p.tokens(), logprobs);
         ObjectNode lp = emptyLogprobs();
@@ -196,7 +199,7 @@ final class Completions {
         int offset = 0;
         for (int t = 0; t < p.tokens().length; t++) {
             int token = p.tokens()[t];
-            ((ArrayNode) lp.get("tokens")).add(tokenText(token));
+            ((ArrayNode) lp.get("tokens")).add(names.of(token));
             ((ArrayNode) lp.get("text_offset")).add(offset);
             offset += decoder.next(token).length();
             if (t == 0) {
@@ -204,29 +207,29 @@ final class Completions {
                 ((ArrayNode) lp.get("top_logprobs")).addNull();
             } else {
                 ((ArrayNode) lp.get("token_logprobs")).add(scores.logprobs()[t]);
-                ((ArrayNode) lp.get("top_logprobs")).add(top(scores.topIds()[t], scores.topLogprobs()[t], token, scores.logprobs()[t]));
+                ((ArrayNode) lp.get("top_logprobs")).add(top(scores.topIds()[t], scores.topLogprobs()[t], token, scores.logprobs()[t], names));
             }
         }
         return lp;
     }
 
-    private ObjectNode tokenLogprobs(ChoiceText c, ChoiceText.Delta d, int offsetBase) {
+    private ObjectNode tokenLogprobs(ChoiceText c, ChoiceText.Delta d, int offsetBase, TokenNames names) {
         ObjectNode lp = emptyLogprobs();
         for (int i = d.from(); i < d.to(); i++) {
             TokenEvent e = c.tokens.get(i);
-            ((ArrayNode) lp.get("tokens")).add(tokenText(e.token()));
+            ((ArrayNode) lp.get("tokens")).add(names.of(e.token()));
             ((ArrayNode) lp.get("token_logprobs")).add(e.logprob());
-            ((ArrayNode) lp.get("top_logprobs")).add(top(e.topIds(), e.topLogprobs(), e.token(), e.logprob()));
+            ((ArrayNode) lp.get("top_logprobs")).add(top(e.topIds(), e.topLogprobs(), e.token(), e.logprob(), names));
             ((ArrayNode) lp.get("text_offset")).add(offsetBase + c.offsets.get(i));
         }
         return lp;
     }
 
     /** The top alternatives as {token text: logprob}, the chosen token always among them (as OpenAI does). */
-    private ObjectNode top(int[] ids, float[] lps, int chosen, float chosenLogprob) {
+    private static ObjectNode top(int[] ids, float[] lps, int chosen, float chosenLogprob, TokenNames names) {
         ObjectNode o = Jsonl.object();
-        for (int k = 0; k < ids.length; k++) o.put(tokenText(ids[k]), lps[k]);
-        String c = tokenText(chosen);
+        for (int k = 0; k < ids.length; k++) o.put(names.of(ids[k]), lps[k]);
+        String c = names.of(chosen);
         if (!o.has(c)) o.put(c, chosenLogprob);
         return o;
     }
@@ -245,9 +248,5 @@ final class Completions {
         ObjectNode out = first.deepCopy();
         for (String k : List.of("tokens", "token_logprobs", "top_logprobs", "text_offset")) ((ArrayNode) out.get(k)).addAll((ArrayNode) second.get(k));
         return out;
-    }
-
-    private String tokenText(int id) {
-        return new String(server.tokenizer.tokenBytes(id), java.nio.charset.StandardCharsets.UTF_8);
     }
 }

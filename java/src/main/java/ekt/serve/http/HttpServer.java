@@ -121,6 +121,7 @@ public final class HttpServer implements AutoCloseable {
                         request = input.next(remote, () -> sendContinue(out));
                     } catch (HttpError e) {
                         rejected(out, remote, e);
+                        linger();
                         return;
                     }
                     if (request == null) return;
@@ -170,6 +171,25 @@ public final class HttpServer implements AutoCloseable {
                 // the client is gone
             }
             log(id, remote, "-", e.status, response, start);
+        }
+
+        /**
+         * After refusing a request, reads (and drops) what the client is still sending for a moment
+         * before closing, so the refusal is not lost to a connection reset (a client still writing
+         * its body reads the answer only once it stops writing).
+         */
+        private void linger() {
+            try {
+                s.shutdownOutput();
+                s.setSoTimeout(200);
+                long until = System.nanoTime() + 2_000_000_000L;
+                byte[] sink = new byte[65536];
+                while (System.nanoTime() < until && s.getInputStream().read(sink) >= 0) {
+                    // dropping the unread request
+                }
+            } catch (IOException ignored) {
+                // closing anyway
+            }
         }
 
         private void sendContinue(OutputStream out) {
