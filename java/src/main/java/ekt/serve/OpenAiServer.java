@@ -65,17 +65,23 @@ public final class OpenAiServer implements AutoCloseable {
     private void handle(Exchange ex) throws IOException {
         String path = ex.request().path();
         String endpoint = path.startsWith("/v1/models/") ? "/v1/models/{id}" : path;
+        boolean fault = true;
         try {
             route(ex, path);
+            fault = false;
         } catch (ApiError e) {
+            fault = false;
             if (e.status == 429) ex.response().header("Retry-After", "1");
             if (ex.response().committed()) throw new IOException("request failed after its response started: " + e.getMessage());
             sendJson(ex, e.status, e.body());
         } catch (IllegalArgumentException e) {  // the engine refused the request's prompt or settings
             if (ex.response().committed()) throw e;
+            fault = false;
             sendJson(ex, 400, ApiError.invalid(null, e.getMessage()).body());
         } finally {
-            metrics.request(known(endpoint) ? endpoint : "other", ex.response().committed() ? ex.response().status() : 500);
+            // Nothing sent: the client left first (499, as nginx logs it), or a fault the HTTP layer answers with 500.
+            int status = ex.response().committed() ? ex.response().status() : fault ? 500 : 499;
+            metrics.request(known(endpoint) ? endpoint : "other", status);
         }
     }
 

@@ -155,7 +155,8 @@ public final class HttpServer implements AutoCloseable {
                 response.send(500, "application/json", ("{\"error\":{\"message\":\"internal error (request " + id
                         + "; see the server log)\",\"type\":\"server_error\",\"param\":null,\"code\":null}}").getBytes(StandardCharsets.UTF_8));
             }
-            log(id, request.remote(), request.method() + " " + request.target(), response.status(), response, start);
+            // Unanswered: the handler saw its client leave (499, as nginx logs it).
+            log(id, request.remote(), request.method() + " " + request.target(), response.committed() ? response.status() : 499, response, start);
             return response.keepAlive();
         }
 
