@@ -210,6 +210,7 @@ public final class ServingEngine implements AutoCloseable {
     private void drop(Ticket t) {
         if (t.prompt < 0 || running.remove(t.prompt) == null) return;
         sampler.cancel(t.prompt);
+        refreshStats();
         cancelled.incrementAndGet();
         cancelLag.accumulateAndGet(steps.get() - t.cancelledAtStep, Math::max);
         finished(t);
@@ -231,6 +232,10 @@ public final class ServingEngine implements AutoCloseable {
                 finished(t);
             }
         }
+        refreshStats();
+    }
+
+    private void refreshStats() {
         var stats = sampler.stats();
         liveRows = stats.path("live_rows").asLong();
         waitingPrompts = stats.path("waiting_prompts").asLong();

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Hostile and careless clients against `ekt serve` (header and body deadlines of 2 s, 1 MiB body
+ * Hostile and careless clients against `ekt serve` (header and body deadlines of 4 s, 1 MiB body
  * limit): slow clients do not hold up others, a client that leaves stops its generation within a
  * decode step, oversize bodies get 413, wrong types get 400 naming the field, and memory goes
  * back to its idle level after a burst.
@@ -79,6 +79,7 @@ class ServeRobustnessTest {
 
     @Test
     void slowHeaderAndSlowBodyClientsDoNotDelayOthers() throws Exception {
+        assertEquals(200, post("/completions", "{\"prompt\": \"x = 1\", \"max_tokens\": 4}").statusCode());  // warm
         try (Socket slowHeader = connect(); Socket slowBody = connect()) {
             slowHeader.getOutputStream().write("POST /v1/completions HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
             slowBody.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TinyServer.KEY
@@ -108,7 +109,7 @@ class ServeRobustnessTest {
                 return System.nanoTime();
             });
             try {
-                for (int i = 0; i < 40 && !answered.isDone(); i++) {  // a byte every 100 ms keeps a per-read timeout alive forever
+                for (int i = 0; i < 100 && !answered.isDone(); i++) {  // a byte every 100 ms keeps a per-read timeout alive forever
                     out.write('X');
                     out.flush();
                     Thread.sleep(100);
@@ -116,7 +117,7 @@ class ServeRobustnessTest {
             } catch (IOException closed) {
                 // the server closed the connection: expected
             }
-            assertTrue(answered.get() - start < 3_900_000_000L, "answered at the 2 s header deadline, not when the client stopped");
+            assertTrue(answered.get() - start < 7_500_000_000L, "answered at the 4 s header deadline, not when the client stopped");
         }
     }
 
@@ -164,9 +165,9 @@ class ServeRobustnessTest {
             String body = "{\"prompt\": \"x\", \"n\": 10, \"max_tokens\": 100, \"seed\": 1}";
             s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TinyServer.KEY
                     + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
-            while (metric("ekt_batch_rows") == 0) Thread.sleep(1);
+            await(() -> metric("ekt_batch_rows") > 0, "the request never started decoding");
         }
-        while (metric("ekt_cancelled_requests_total") == cancelledBefore) Thread.sleep(5);
+        await(() -> metric("ekt_cancelled_requests_total") > cancelledBefore, "the request was not cancelled after its client left");
         assertTrue(metric("ekt_cancel_lag_steps_max") <= 1, "decoded " + metric("ekt_cancel_lag_steps_max") + " steps after the client left");
         long tokens = metric("ekt_generated_tokens_total");
         Thread.sleep(300);
@@ -176,11 +177,11 @@ class ServeRobustnessTest {
 
     @Test
     void memoryReturnsToIdleAfterABurst() throws Exception {
-        post("/completions", "{\"prompt\": \"x\", \"max_tokens\": 4}");  // warm: classes loaded, JIT, allocator pools
-        long idle = rss();
         String prompt = "Mia has 3 apples. ".repeat(5);
         String big = "{\"prompt\": \"" + prompt + "\", \"n\": 8, \"max_tokens\": 60, \"logprobs\": 5, \"stop\": [\"" + "z".repeat(100) + "\"], \"user\": \""
                 + "u".repeat(900_000) + "\"}";
+        for (int i = 0; i < 4; i++) assertEquals(200, post("/completions", big).statusCode());  // warm: classes, JIT, pools: a server that has served
+        long idle = rss();
         List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
             burst.add(CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(tiny.baseUrl() + "/completions"))
@@ -193,10 +194,22 @@ class ServeRobustnessTest {
             peak = Math.max(peak, rss());
         }
         burst.clear();
-        while (metric("ekt_requests_in_engine") > 0) Thread.sleep(10);
+        await(() -> metric("ekt_requests_in_engine") == 0, "requests stayed in the engine");
         long after = rss();
         System.out.printf("RSS idle %d MiB, burst peak >= %d MiB, after %d MiB%n", idle >> 20, peak >> 20, after >> 20);
         assertTrue(after <= idle * 1.2, "RSS " + (after >> 20) + " MiB after the burst, idle " + (idle >> 20) + " MiB");
+    }
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    static void await(Condition c, String failure) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!c.holds()) {
+            assertTrue(System.nanoTime() < deadline, failure);
+            Thread.sleep(2);
+        }
     }
 
     /** This process's resident set after a full collection (the Java heap gives back what it does not use). */

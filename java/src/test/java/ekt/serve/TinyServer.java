@@ -40,7 +40,7 @@ final class TinyServer implements AutoCloseable {
     static ServeSettings settings() {
         HttpLimits h = HttpLimits.defaults();
         return new ServeSettings(NAME, KEY, 128, 100, 1000, 20, 256, 64, 256,
-                new HttpLimits(h.maxHeaderBytes(), 1 << 20, Duration.ofSeconds(2), Duration.ofSeconds(2), h.idleTimeout(), h.maxConnections()));
+                new HttpLimits(h.maxHeaderBytes(), 1 << 20, Duration.ofSeconds(4), Duration.ofSeconds(4), h.idleTimeout(), h.maxConnections()));
     }
 
     static Path checkpoint(Path dir, String template) throws IOException {
