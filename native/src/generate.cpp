@@ -1,6 +1,9 @@
 #include "generate.h"
 
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 
@@ -26,19 +29,28 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 Generator::Generator(CausalLM& model, GenerationOptions options)
     : model_(model), options_(std::move(options)), tensor_options_(model.params().front().tensor.options()) {
-  check_sampling_params(options_.sampling);
-  EKT_CHECK(options_.samples > 0, "samples per prompt must be positive, got " << options_.samples);
-  EKT_CHECK(options_.max_new_tokens > 0, "max_new_tokens must be positive, got " << options_.max_new_tokens);
   EKT_CHECK(options_.max_rows > 0, "batch size (max rows) must be positive, got " << options_.max_rows);
   EKT_CHECK(options_.memory_bytes >= 0, "memory budget must be >= 0, got " << options_.memory_bytes);
-  const int64_t vocab = model.config().vocab_size;
-  EKT_CHECK(options_.stops.eos < vocab, "eos_token_id " << options_.stops.eos << " is outside the vocabulary of " << vocab);
-  for (const auto& sequence : options_.stops.token_sequences) {
+  EKT_CHECK(options_.max_new_tokens > 0, "max_new_tokens must be positive, got " << options_.max_new_tokens);
+  defaults_ = std::make_shared<const PromptOptions>(PromptOptions{options_.samples, options_.sampling, options_.max_new_tokens,
+                                                                  options_.seed, options_.stops, 0});
+  check_prompt_options(*defaults_);
+  budget_ = options_.memory_bytes > 0 ? options_.memory_bytes : default_memory_bytes();
+}
+
+void Generator::check_prompt_options(const PromptOptions& o) const {
+  check_sampling_params(o.sampling);
+  EKT_CHECK(o.samples > 0, "samples per prompt must be positive, got " << o.samples);
+  EKT_CHECK(o.max_new_tokens > 0 && o.max_new_tokens <= options_.max_new_tokens,
+            "max_new_tokens must be in [1, " << options_.max_new_tokens << "], got " << o.max_new_tokens);
+  EKT_CHECK(o.top_logprobs >= 0, "top_logprobs must be >= 0, got " << o.top_logprobs);
+  const int64_t vocab = model_.config().vocab_size;
+  EKT_CHECK(o.stops.eos < vocab, "eos_token_id " << o.stops.eos << " is outside the vocabulary of " << vocab);
+  for (const auto& sequence : o.stops.token_sequences) {
     EKT_CHECK(!sequence.empty(), "a stop token sequence is empty");
     for (int64_t t : sequence) EKT_CHECK(t >= 0 && t < vocab, "stop token " << t << " is outside the vocabulary of " << vocab);
   }
-  for (const TextStop& rule : options_.stops.texts) EKT_CHECK(!rule.start.empty(), "a stop string is empty");
-  budget_ = options_.memory_bytes > 0 ? options_.memory_bytes : default_memory_bytes();
+  for (const TextStop& rule : o.stops.texts) EKT_CHECK(!rule.start.empty(), "a stop string is empty");
 }
 
 void Generator::set_vocab(std::shared_ptr<const std::vector<std::string>> table) {
@@ -46,10 +58,21 @@ void Generator::set_vocab(std::shared_ptr<const std::vector<std::string>> table)
   const int64_t vocab = model_.config().vocab_size;
   EKT_CHECK(static_cast<int64_t>(table->size()) == vocab,
             "token byte table has " << table->size() << " entries, the model's vocabulary " << vocab);
-  options_.stops.vocab = std::move(table);
+  options_.stops.vocab = table;
+  auto with_vocab = [&](const std::shared_ptr<const PromptOptions>& o) {
+    auto copy = std::make_shared<PromptOptions>(*o);
+    copy->stops.vocab = table;
+    return copy;
+  };
+  defaults_ = with_vocab(defaults_);
+  for (Prompt& p : prompts_) p.options = with_vocab(p.options);  // queued before the table came
 }
 
-int64_t Generator::add_prompt(uint64_t key, std::vector<int64_t> ids) {
+int64_t Generator::add_prompt(uint64_t key, std::vector<int64_t> ids) { return add_prompt(key, std::move(ids), *defaults_); }
+
+int64_t Generator::add_prompt(uint64_t key, std::vector<int64_t> ids, PromptOptions options) {
+  check_prompt_options(options);
+  options.stops.vocab = options_.stops.vocab;
   const ModelConfig& c = model_.config();
   const int64_t index = static_cast<int64_t>(prompts_.size());
   EKT_CHECK(!ids.empty(), "prompt " << index << " is empty (give at least one token, e.g. the BOS id)");
@@ -57,8 +80,8 @@ int64_t Generator::add_prompt(uint64_t key, std::vector<int64_t> ids) {
             "prompt " << index << " has " << ids.size() << " tokens, leaving no room in the model's context of "
                       << c.max_positions);
   for (int64_t t : ids) EKT_CHECK(t >= 0 && t < c.vocab_size, "prompt " << index << ": token id " << t << " is outside the vocabulary [0, " << c.vocab_size << ")");
-  prompts_.push_back({key, std::move(ids)});
-  const int64_t n = options_.samples;
+  const int64_t n = options.samples;
+  prompts_.push_back({key, std::move(ids), std::make_shared<const PromptOptions>(std::move(options)), n});
   if (options_.share_prompt) {
     waiting_.push_back({index, 0, n});
   } else {
@@ -111,7 +134,38 @@ bool Generator::run(int64_t max_steps) {
     if (rows_.empty()) break;
     decode_step();
   }
+  if (rows_.empty() && groups_.empty() && waiting_.empty() && cache_) {
+    // Idle: the caches go back (a later prompt plans them anew), so memory returns to its idle level.
+    cache_.reset();
+    group_logits_ = torch::Tensor();
+#if defined(__GLIBC__)
+    ::malloc_trim(0);  // freed cache blocks below the mmap threshold stay in malloc's arenas otherwise
+#endif
+  }
   return done_samples_ < queued_samples_;
+}
+
+void Generator::cancel(int64_t prompt) {
+  EKT_CHECK(prompt >= 0 && prompt < static_cast<int64_t>(prompts_.size()), "cancel: no prompt " << prompt);
+  Prompt& p = prompts_[prompt];
+  if (p.cancelled || p.unfinished == 0) return;
+  p.cancelled = true;
+  auto unstarted = [&](Work& w) {
+    const int64_t n = w.end - w.next;
+    w.next = w.end;
+    done_samples_ += n;
+    p.unfinished -= n;
+  };
+  for (Work& w : waiting_)
+    if (w.prompt == prompt) unstarted(w);
+  waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(), [&](const Work& w) { return w.prompt == prompt; }), waiting_.end());
+  for (Group& g : groups_)
+    if (g.work.prompt == prompt) unstarted(g.work);
+  std::vector<bool> done(rows_.size());
+  for (size_t r = 0; r < rows_.size(); ++r) done[r] = groups_[rows_[r].group].work.prompt == prompt;
+  retire_rows(done);
+  release_groups();
+  if (p.unfinished == 0) p.ids = {};
 }
 
 // Fills free rows: first with waiting samples of prompts already in the cache (no prefill
@@ -123,9 +177,12 @@ void Generator::admit() {
   while (true) {
     if (!cache_) {
       if (waiting_.empty()) return;
-      EKT_CHECK(options_.stops.texts.empty() || options_.stops.vocab, "stop strings need the token byte table (set_vocab)");
       int64_t longest = 0;
-      for (const Prompt& p : prompts_) longest = std::max<int64_t>(longest, static_cast<int64_t>(p.ids.size()));
+      for (const Work& w : waiting_) {
+        const Prompt& p = prompts_[w.prompt];
+        EKT_CHECK(p.options->stops.texts.empty() || p.options->stops.vocab, "stop strings need the token byte table (set_vocab)");
+        longest = std::max<int64_t>(longest, static_cast<int64_t>(p.ids.size()));
+      }
       plan(longest);
     }
     int64_t free_rows = max_rows_ - static_cast<int64_t>(rows_.size());
@@ -203,21 +260,21 @@ void Generator::prefill(const std::vector<Work>& work) {
 // Draws the first token of each new sample from its prompt's logits; samples not finished by it
 // take a row.
 void Generator::start_samples(std::vector<std::pair<int64_t, int64_t>> group_samples) {
-  std::vector<int64_t> slots;
+  std::vector<int64_t> slots, prompt_of;
   std::vector<double> uniforms;
   for (const auto& [g, s] : group_samples) {
+    const Prompt& p = prompts_[groups_[g].work.prompt];
     slots.push_back(g);
-    uniforms.push_back(sample_uniform(options_.seed, prompts_[groups_[g].work.prompt].key, static_cast<uint64_t>(s), 0));
+    prompt_of.push_back(groups_[g].work.prompt);
+    uniforms.push_back(sample_uniform(p.options->seed, p.key, static_cast<uint64_t>(s), 0));
   }
   torch::Tensor logits = group_logits_.index_select(0, torch::tensor(slots, torch::kInt64).to(tensor_options_.device()));
-  Draw draw = draw_tokens(logits, torch::tensor(uniforms, torch::kFloat64), options_.sampling);
-  const int64_t* tokens = draw.tokens.data_ptr<int64_t>();
-  const float* logprobs = draw.logprobs.data_ptr<float>();
+  const RowDraws drawn = draw(logits, prompt_of, uniforms);
   for (size_t i = 0; i < group_samples.size(); ++i) {
     const auto [g, s] = group_samples[i];
-    Row row{g, s, {}, {}, StopMatcher(options_.stops), Clock::now()};
+    Row row{g, s, {}, {}, StopMatcher(prompts_[prompt_of[i]].options->stops), Clock::now()};
     ++first_tokens_;
-    if (append(row, tokens[i], logprobs[i])) {
+    if (append(row, drawn, static_cast<int64_t>(i))) {
       finish(row);
     } else {
       ++groups_[g].live_rows;
@@ -226,15 +283,42 @@ void Generator::start_samples(std::vector<std::pair<int64_t, int64_t>> group_sam
   }
 }
 
-bool Generator::append(Row& row, int64_t token, float logprob) {
+RowDraws Generator::draw(const torch::Tensor& logits, const std::vector<int64_t>& prompt_of, const std::vector<double>& uniforms) const {
+  std::vector<const SamplingParams*> params;
+  int64_t top_n = 0;
+  for (int64_t p : prompt_of) {
+    params.push_back(&prompts_[p].options->sampling);
+    if (options_.token_events) top_n = std::max(top_n, prompts_[p].options->top_logprobs);
+  }
+  return draw_rows(logits, uniforms, params, top_n);
+}
+
+bool Generator::append(Row& row, const RowDraws& draw, int64_t i) {
+  const int64_t token = draw.tokens.data_ptr<int64_t>()[i];
+  const float logprob = draw.logprobs.data_ptr<float>()[i];
   row.tokens.push_back(token);
   row.logprobs.push_back(logprob);
-  if (row.matcher.push(row.tokens)) return true;
+  const PromptOptions& o = options_of(row);
   const int64_t generated = static_cast<int64_t>(row.tokens.size());
-  return generated >= options_.max_new_tokens || groups_[row.group].length + generated >= model_.config().max_positions;
+  const bool done = row.matcher.push(row.tokens) || generated >= o.max_new_tokens ||
+                    groups_[row.group].length + generated >= model_.config().max_positions;
+  if (options_.token_events) {
+    TokenEvent e{groups_[row.group].work.prompt, row.sample, token, logprob, done ? static_cast<int32_t>(row.matcher.finish()) : -1, {}, {}};
+    if (o.top_logprobs > 0) {
+      const int64_t k = draw.top_ids.size(1), n = std::min(k, o.top_logprobs);  // k: the batch's largest request
+      e.top_ids.assign(draw.top_ids.data_ptr<int64_t>() + i * k, draw.top_ids.data_ptr<int64_t>() + i * k + n);
+      e.top_logprobs.assign(draw.top_logprobs.data_ptr<float>() + i * k, draw.top_logprobs.data_ptr<float>() + i * k + n);
+    }
+    events_.push_back(std::move(e));
+  }
+  return done;
 }
 
 void Generator::finish(Row& row) {
+  Prompt& prompt = prompts_[groups_[row.group].work.prompt];
+  ++done_samples_;
+  if (--prompt.unfinished == 0) prompt.ids = {};
+  if (options_.token_events || prompt.cancelled) return;  // already reported token by token, or unwanted
   FinishedSample out;
   out.prompt = groups_[row.group].work.prompt;
   out.sample = row.sample;
@@ -244,32 +328,30 @@ void Generator::finish(Row& row) {
   out.text_bytes = row.matcher.text_bytes();
   out.seconds = seconds_since(row.started);
   finished_.push_back(std::move(out));
-  ++done_samples_;
 }
 
 void Generator::decode_step() {
   const auto t0 = Clock::now();
   const int64_t R = static_cast<int64_t>(rows_.size());
-  std::vector<int64_t> ids(static_cast<size_t>(R)), row_group(ids.size()), row_decoded(ids.size()), group_length;
+  std::vector<int64_t> ids(static_cast<size_t>(R)), row_group(ids.size()), row_decoded(ids.size()), prompt_of(ids.size()), group_length;
   std::vector<double> uniforms(ids.size());
   for (int64_t r = 0; r < R; ++r) {
     const Row& row = rows_[r];
+    const Prompt& p = prompts_[groups_[row.group].work.prompt];
     ids[r] = row.tokens.back();
     row_group[r] = row.group;
+    prompt_of[r] = groups_[row.group].work.prompt;
     row_decoded[r] = static_cast<int64_t>(row.tokens.size()) - 1;  // generated tokens already in the cache
-    uniforms[r] = sample_uniform(options_.seed, prompts_[groups_[row.group].work.prompt].key, static_cast<uint64_t>(row.sample),
-                                 row.tokens.size());
+    uniforms[r] = sample_uniform(p.options->seed, p.key, static_cast<uint64_t>(row.sample), row.tokens.size());
   }
   for (const Group& g : groups_) group_length.push_back(g.length);
   DecodeBatch batch(*cache_, options_.attention, row_group, row_decoded, group_length);
   AttentionContext ctx(batch.positions(), batch);
   torch::Tensor x = torch::tensor(ids, torch::kInt64).view({R, 1}).to(tensor_options_.device());
   torch::Tensor logits = model_.logits(model_.hidden(x, ctx).select(1, 0));  // (R, V)
-  Draw draw = draw_tokens(logits, torch::tensor(uniforms, torch::kFloat64), options_.sampling);
-  const int64_t* tokens = draw.tokens.data_ptr<int64_t>();
-  const float* logprobs = draw.logprobs.data_ptr<float>();
+  const RowDraws drawn = draw(logits, prompt_of, uniforms);
   std::vector<bool> done(ids.size());
-  for (int64_t r = 0; r < R; ++r) done[r] = append(rows_[r], tokens[r], logprobs[r]);
+  for (int64_t r = 0; r < R; ++r) done[r] = append(rows_[r], drawn, r);
   ++steps_;
   decoded_tokens_ += R;
   retire_rows(done);
@@ -324,7 +406,9 @@ nlohmann::json Generator::stats() const {
           {"rows", max_rows_},
           {"groups", max_groups_},
           {"memory_budget_bytes", budget_},
-          {"memory_planned_bytes", planned_bytes_}};
+          {"memory_planned_bytes", planned_bytes_},
+          {"live_rows", rows_.size()},
+          {"waiting_prompts", waiting_.size()}};
 }
 
 }  // namespace ekt

@@ -12,59 +12,33 @@
 #include "generate.h"
 #include "json_options.h"
 #include "model_handle.h"
-
-struct ekt_sampler {
-  std::unique_ptr<ekt::Generator> generator;
-  std::string stats;
-  bool failed = false;  // a run threw: the batch state is unknown, so the session is over
-};
+#include "sample_options.h"
+#include "sampler_handle.h"
 
 namespace ekt {
 namespace {
 
-std::vector<TextStop> parse_stop_strings(const nlohmann::json& j) {
-  std::vector<TextStop> out;
-  if (!j.contains("stop_strings")) return out;
-  EKT_CHECK(j["stop_strings"].is_array(), "sampling option 'stop_strings' must be an array");
-  for (const auto& s : j["stop_strings"]) {
-    if (s.is_string()) {
-      out.push_back({s.get<std::string>(), ""});
-    } else {
-      EKT_CHECK(s.is_object() && s.contains("start") && s["start"].is_string(),
-                "a stop string must be \"text\" or {\"start\": \"...\", \"end\": \"...\"}, got " << s.dump());
-      out.push_back({s["start"].get<std::string>(), JsonOptions(s, "stop string field").get<std::string>("end", "")});
-    }
-  }
-  return out;
-}
-
 GenerationOptions parse_options(const char* text, const ModelConfig& config) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text && *text ? text : "{}");
-  } catch (const nlohmann::json::exception& e) {
-    EKT_FAIL("sampling options: invalid JSON (" << e.what() << ")");
-  }
-  EKT_CHECK(j.is_object(), "sampling options must be a JSON object");
-  static const char* known[] = {"n", "temperature", "top_k", "top_p", "max_new_tokens", "seed", "eos_token_id",
-                                "stop_tokens", "stop_strings", "share_prompt", "max_batch", "memory_budget_mb", "attention"};
+  const nlohmann::json j = parse_options_json(text, "sampling options");
+  static const char* known[] = {"share_prompt", "max_batch", "memory_budget_mb", "attention", "token_events"};
   for (const auto& item : j.items())
-    EKT_CHECK(std::any_of(std::begin(known), std::end(known), [&](const char* k) { return item.key() == k; }),
+    EKT_CHECK(is_prompt_option(item.key()) || std::any_of(std::begin(known), std::end(known), [&](const char* k) { return item.key() == k; }),
               "unknown sampling option '" << item.key() << "'");
   const JsonOptions in(j, "sampling option");
+  PromptOptions base;
+  base.stops.eos = config.eos_token_id;
+  const PromptOptions p = read_prompt_options(j, base);
+  EKT_CHECK(p.top_logprobs == 0, "sampling option 'top_logprobs' is per prompt (ekt_sampler_add_prompt)");
   GenerationOptions o;
-  o.samples = in.get<int64_t>("n", 1);
-  o.sampling.temperature = in.get<double>("temperature", 1.0);
-  o.sampling.top_k = in.get<int64_t>("top_k", 0);
-  o.sampling.top_p = in.get<double>("top_p", 1.0);
-  o.max_new_tokens = in.get<int64_t>("max_new_tokens", 128);
-  o.seed = in.get<uint64_t>("seed", 0);
-  o.stops.eos = in.get<int64_t>("eos_token_id", config.eos_token_id);
-  o.stops.token_sequences = in.get<std::vector<std::vector<int64_t>>>("stop_tokens", {});
-  o.stops.texts = parse_stop_strings(j);
+  o.samples = p.samples;
+  o.sampling = p.sampling;
+  o.max_new_tokens = p.max_new_tokens;
+  o.seed = p.seed;
+  o.stops = p.stops;
   o.share_prompt = in.get<bool>("share_prompt", true);
   o.max_rows = in.get<int64_t>("max_batch", 256);
   o.memory_bytes = in.get<int64_t>("memory_budget_mb", 0) * (int64_t{1} << 20);
+  o.token_events = in.get<bool>("token_events", false);
   const std::string attention = in.get<std::string>("attention", "shared");
   EKT_CHECK(attention == "shared" || attention == "torch" || attention == "gather",
             "sampling option 'attention' must be \"shared\", \"torch\" or \"gather\", got '" << attention << "'");
@@ -72,13 +46,14 @@ GenerationOptions parse_options(const char* text, const ModelConfig& config) {
   return o;
 }
 
+}  // namespace
+
 ekt::Generator& live(ekt_sampler* s) {
   EKT_CHECK(s != nullptr, "sampler is null");
   EKT_CHECK(!s->failed, "sampler stopped after an earlier error; create a new one");
   return *s->generator;
 }
 
-}  // namespace
 }  // namespace ekt
 
 using ekt::guarded;

@@ -2,6 +2,8 @@
 // computation, stop rules, and the generator against the model's own uncached forward.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "error.h"
@@ -268,6 +270,117 @@ TEST(Generator, RejectsBadRequests) {
   EXPECT_THROW(g.add_prompt(1, std::vector<int64_t>(96, 1)), ekt::Error);
   o.sampling.top_p = 0;
   EXPECT_THROW((ekt::Generator{*model, o}), ekt::Error);
+}
+
+// ------------------------------------------------------------------ serving (per-prompt options, events, cancel)
+
+// The tokens of every sample from token events, keyed (prompt, sample), with each sample's finish.
+std::map<std::pair<int64_t, int64_t>, std::pair<std::vector<int64_t>, int32_t>> drain_events(ekt::Generator& g) {
+  std::map<std::pair<int64_t, int64_t>, std::pair<std::vector<int64_t>, int32_t>> out;
+  c10::InferenceMode inference;
+  while (g.run(1)) {
+  }
+  for (const ekt::TokenEvent& e : g.events()) {
+    auto& sample = out[{e.prompt, e.sample}];
+    EXPECT_EQ(sample.second, -1) << "a token after the sample's last";
+    sample.first.push_back(e.token);
+    sample.second = e.finish;
+  }
+  return out;
+}
+
+// Requests with different settings decoding in one batch draw what each draws alone: continuous
+// batching changes nothing about a request's samples.
+TEST(Generator, PromptsWithTheirOwnSettingsDrawWhatTheyDrawAlone) {
+  auto model = random_model("gpt2", 4);
+  ekt::GenerationOptions o;
+  o.max_new_tokens = 24;
+  o.max_rows = 6;
+  o.token_events = true;
+  std::vector<ekt::PromptOptions> requests(3);
+  requests[0].samples = 2, requests[0].max_new_tokens = 20, requests[0].seed = 1, requests[0].sampling.temperature = 0.7;
+  requests[1].samples = 3, requests[1].max_new_tokens = 9, requests[1].seed = 2, requests[1].sampling.top_k = 5;
+  requests[2].samples = 1, requests[2].max_new_tokens = 24, requests[2].seed = 3, requests[2].sampling.temperature = 0;
+  requests[1].top_logprobs = 3;
+  for (auto& r : requests) r.stops.eos = 60;
+  ekt::Generator together(*model, o);
+  for (size_t i = 0; i < requests.size(); ++i) together.add_prompt(7 + i, test_prompts()[i], requests[i]);
+  const auto batched = drain_events(together);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ekt::Generator alone(*model, o);
+    alone.add_prompt(7 + i, test_prompts()[i], requests[i]);
+    const auto single = drain_events(alone);
+    for (int64_t s = 0; s < requests[i].samples; ++s) {
+      const auto& got = batched.at({static_cast<int64_t>(i), s});
+      EXPECT_EQ(got, single.at({0, s})) << "prompt " << i << " sample " << s;
+      EXPECT_NE(got.second, -1);
+      EXPECT_LE(static_cast<int64_t>(got.first.size()), requests[i].max_new_tokens);
+    }
+  }
+  // Same settings as a batch job's: the batch job's samples.
+  ekt::GenerationOptions job = o;
+  job.token_events = false;
+  job.samples = 2, job.max_new_tokens = 20, job.seed = 1, job.sampling.temperature = 0.7, job.stops.eos = 60;
+  ekt::Generator plain(*model, job);
+  plain.add_prompt(7, test_prompts()[0]);
+  {
+    c10::InferenceMode inference;
+    while (plain.run(3)) {
+    }
+  }
+  for (const auto& f : plain.finished()) EXPECT_EQ(f.tokens, batched.at({0, f.sample}).first);
+}
+
+TEST(Generator, TopLogprobsAreTheRawDistributionsBest) {
+  auto model = random_model("gpt2", 5);
+  ekt::GenerationOptions o;
+  o.max_new_tokens = 6;
+  o.token_events = true;
+  ekt::PromptOptions greedy;
+  greedy.sampling.temperature = 0;
+  greedy.max_new_tokens = 6;
+  greedy.top_logprobs = 4;
+  greedy.stops.eos = -1;
+  ekt::Generator g(*model, o);
+  g.add_prompt(1, test_prompts()[0], greedy);
+  c10::InferenceMode inference;
+  while (g.run(1)) {
+  }
+  ASSERT_EQ(g.events().size(), 6u);
+  for (const ekt::TokenEvent& e : g.events()) {
+    ASSERT_EQ(e.top_ids.size(), 4u);
+    EXPECT_EQ(e.top_ids[0], e.token);  // greedy takes the most likely
+    EXPECT_NEAR(e.top_logprobs[0], e.logprob, 1e-5);
+    for (size_t k = 1; k < 4; ++k) EXPECT_LE(e.top_logprobs[k], e.top_logprobs[k - 1]);
+  }
+}
+
+TEST(Generator, CancelledPromptsLeaveAtOnceAndOthersGoOn) {
+  auto model = random_model("gpt2", 6);
+  ekt::GenerationOptions o;
+  o.max_new_tokens = 40;
+  o.token_events = true;
+  ekt::PromptOptions p;
+  p.samples = 4;
+  p.max_new_tokens = 40;
+  p.stops.eos = -1;
+  ekt::Generator g(*model, o);
+  const int64_t doomed = g.add_prompt(1, test_prompts()[0], p);
+  const int64_t kept = g.add_prompt(2, test_prompts()[1], p);
+  c10::InferenceMode inference;
+  g.run(3);
+  const auto count = [&](int64_t prompt) {
+    return std::count_if(g.events().begin(), g.events().end(), [&](const ekt::TokenEvent& e) { return e.prompt == prompt; });
+  };
+  const auto doomed_tokens = count(doomed);
+  EXPECT_GT(doomed_tokens, 0);
+  g.cancel(doomed);
+  EXPECT_EQ(g.stats()["live_rows"].get<int64_t>(), 4);
+  while (g.run(1)) {
+  }
+  EXPECT_EQ(count(doomed), doomed_tokens);  // nothing after the cancel
+  EXPECT_EQ(count(kept), 4 * 40);           // the other request is untouched
+  EXPECT_EQ(g.stats()["live_rows"].get<int64_t>(), 0);
 }
 
 }  // namespace

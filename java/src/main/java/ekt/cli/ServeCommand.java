@@ -1,41 +1,81 @@
 package ekt.cli;
 
-import ekt.pipeline.teacher.EngineTeacher;
-import ekt.serve.CompletionServer;
+import ekt.core.Model;
+import ekt.serve.OpenAiServer;
+import ekt.serve.ServeSettings;
+import ekt.serve.http.HttpLimits;
+import ekt.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code ekt serve --model DIR}: an OpenAI-compatible /v1/completions endpoint on a local checkpoint. */
-@Command(name = "serve", description = "Serve a local checkpoint through an OpenAI-compatible POST /v1/completions endpoint.")
+/** {@code ekt serve --model DIR}: an OpenAI-compatible server (completions, chat, models, health, metrics) on a local checkpoint. */
+@Command(name = "serve", description = {
+        "Serve a local checkpoint through an OpenAI-compatible API: POST /v1/completions, POST /v1/chat/completions (when the",
+        "checkpoint's tokenizer_config.json has a chat_template), GET /v1/models, /health, /metrics. Concurrent requests decode",
+        "together in one continuously batched engine. Ctrl-C (SIGTERM) stops taking requests and finishes the ones in progress."})
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "checkpoint directory with a tokenizer")
     Path model;
-    @Option(names = "--host", defaultValue = "127.0.0.1")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE}, this machine only)")
     String host;
-    @Option(names = "--port", defaultValue = "8000")
+    @Option(names = "--port", defaultValue = "8000", description = "port (default: ${DEFAULT-VALUE}; 0 picks a free one)")
     int port;
-    @Option(names = "--workers", description = "requests served at once (the engine batches within a request; default: ${DEFAULT-VALUE})")
-    int threads = 1;  // no defaultValue: see Renamed
-
-    @Option(names = "--threads", hidden = true)
-    void oldThreads(int value) {
-        Renamed.warn("--threads", "--workers");
-        threads = value;
-    }
+    @Option(names = "--api-key", description = "require 'Authorization: Bearer KEY' on /v1 (default: EKT_API_KEY if set)")
+    String apiKey = System.getenv("EKT_API_KEY");
+    @Option(names = "--served-model-name", description = "the model name clients use (default: the directory's name)")
+    String servedModelName;
+    @Option(names = "--max-batch", defaultValue = "256", description = "samples decoded together (default: ${DEFAULT-VALUE})")
+    int maxBatch;
+    @Option(names = "--max-requests", defaultValue = "256", description = "requests queued or decoding at once; more get 429 (default: ${DEFAULT-VALUE})")
+    int maxRequests;
+    @Option(names = "--max-tokens", defaultValue = "2048", description = "largest max_tokens (default: ${DEFAULT-VALUE}, at most the context)")
+    int maxTokens;
+    @Option(names = "--max-n", defaultValue = "128", description = "largest n / best_of (default: ${DEFAULT-VALUE})")
+    int maxN;
+    @Option(names = "--max-total-tokens", defaultValue = "65536", description = "largest n × max_tokens per prompt (default: ${DEFAULT-VALUE})")
+    long maxTotalTokens;
+    @Option(names = "--max-body-mb", defaultValue = "8", description = "largest request body in MiB; larger get 413 (default: ${DEFAULT-VALUE})")
+    long maxBodyMb;
     @picocli.CommandLine.Mixin
     DeviceOptions device = new DeviceOptions();
 
+    @Option(names = {"--threads", "--workers"}, hidden = true)
+    void oldThreads(int value) {
+        Renamed.obsolete("--threads", "concurrent requests now decode together in one batch (see --max-requests)");
+    }
+
+    @Option(names = "--memory-budget-mb", defaultValue = "0", description = "engine caches and activations (default: min(8 GiB, RAM/4))")
+    long memoryBudgetMb;
+
     @Override
     public Integer call() throws Exception {
-        try (EngineTeacher teacher = EngineTeacher.open(model, device.placement());
-             CompletionServer server = new CompletionServer(teacher, model.getFileName().toString(), host, port, threads)) {
-            System.err.println("[ekt] serving " + model + " at http://" + host + ":" + server.port() + "/v1/completions (Ctrl-C stops)");
-            new CountDownLatch(1).await();
+        String name = servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
+        HttpLimits d = HttpLimits.defaults();
+        ServeSettings settings = new ServeSettings(name, apiKey == null || apiKey.isBlank() ? null : apiKey, maxN, maxTokens, maxTotalTokens,
+                ServeSettings.defaults(name).maxLogprobs(), maxRequests, maxBatch, memoryBudgetMb,
+                new HttpLimits(d.maxHeaderBytes(), maxBodyMb << 20, d.headerTimeout(), d.bodyTimeout(), d.idleTimeout(), d.maxConnections()));
+        Tokenizer tokenizer = Tokenizer.load(model);
+        try (Model m = loadModel(model)) {
+            OpenAiServer server = new OpenAiServer(m, tokenizer, model, settings, host, port, line -> System.err.println("[ekt] " + line));
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                System.err.println("[ekt] shutting down: finishing requests in progress");
+                server.close(Duration.ofSeconds(60));
+                stopped.countDown();
+            }));
+            System.err.println("[ekt] serving " + model + " as '" + name + "' at http://" + host + ":" + server.port() + "/v1 (Ctrl-C stops)");
+            stopped.await();
         }
         return 0;
+    }
+
+    /** The one place the server loads its model. */
+    private Model loadModel(Path dir) {
+        return Model.load(dir, device.placement());
     }
 }

@@ -94,6 +94,25 @@ public final class Model implements AutoCloseable {
         return out;
     }
 
+    /** Log-probabilities of every token of {@code ids} given the ones before it, with the {@code topN} likeliest at each position. */
+    public PromptScores score(int[] ids, int topN) {
+        long[] t = new long[ids.length];
+        for (int i = 0; i < t.length; i++) t[i] = ids[i];
+        float[] logprobs = new float[ids.length], topLogprobs = new float[ids.length * topN];
+        long[] topIds = new long[ids.length * topN];
+        Native.check(SampleStreamNative.ekt_model_score(live(), t, t.length, topN, logprobs, topIds, topLogprobs), "scoring a prompt");
+        int[][] ids2 = new int[ids.length][];
+        float[][] lps = new float[ids.length][];
+        for (int p = 0; p < ids.length; p++) {
+            int k = 0;
+            while (k < topN && topIds[p * topN + k] >= 0) k++;
+            ids2[p] = new int[k];
+            for (int j = 0; j < k; j++) ids2[p][j] = (int) topIds[p * topN + j];
+            lps[p] = java.util.Arrays.copyOfRange(topLogprobs, p * topN, p * topN + k);
+        }
+        return new PromptScores(logprobs, ids2, lps);
+    }
+
     /** Writes config.json + model.safetensors into {@code dir}, in the model's dtype. */
     public void save(Path dir) {
         Native.check(ModelNative.ekt_model_save(live(), dir.toString(), null), "saving model to " + dir);

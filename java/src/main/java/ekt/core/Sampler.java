@@ -84,6 +84,49 @@ public final class Sampler implements AutoCloseable {
         return first;
     }
 
+    /**
+     * Queues one prompt with its own settings (ekt/sample_stream_api.h: n, temperature, top_k,
+     * top_p, max_new_tokens, seed, eos_token_id, stop_strings, top_logprobs; the sampler's
+     * options fill the rest). It joins the running batch at the next {@link #run}.
+     */
+    public int addPrompt(int[] tokens, long key, String optionsJson) {
+        long[] ids = new long[tokens.length];
+        for (int i = 0; i < ids.length; i++) ids[i] = tokens[i];
+        long[] index = new long[1];
+        Native.check(SampleStreamNative.ekt_sampler_add_prompt(live(), ids, ids.length, key, optionsJson, index), "queuing a prompt");
+        prompts++;
+        return Math.toIntExact(index[0]);
+    }
+
+    /** Drops a prompt's samples: they leave the batch before the next decode step. */
+    public void cancel(int prompt) {
+        Native.check(SampleStreamNative.ekt_sampler_cancel(live(), prompt), "cancelling prompt " + prompt);
+    }
+
+    /** Token events since the last call (token-event mode), each with up to {@code topCap} alternatives. */
+    public List<TokenEvent> takeEvents(int topCap) {
+        long[] count = new long[1];
+        Native.check(SampleStreamNative.ekt_sampler_events_ready(live(), count), "reading token events");
+        int n = Math.toIntExact(count[0]);
+        if (n == 0) return List.of();
+        long[] prompt = new long[n], sample = new long[n], token = new long[n], topIds = new long[n * topCap];
+        float[] logprob = new float[n], topLogprobs = new float[n * topCap];
+        int[] finish = new int[n];
+        Native.check(SampleStreamNative.ekt_sampler_take_events(live(), n, prompt, sample, token, logprob, finish, topCap, topIds,
+                topLogprobs), "reading token events");
+        List<TokenEvent> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int k = 0;
+            while (k < topCap && topIds[i * topCap + k] >= 0) k++;
+            int[] ids = new int[k];
+            for (int j = 0; j < k; j++) ids[j] = (int) topIds[i * topCap + j];
+            out.add(new TokenEvent((int) prompt[i], (int) sample[i], (int) token[i], logprob[i],
+                    finish[i] < 0 ? null : Finish.fromCode(finish[i]), ids,
+                    java.util.Arrays.copyOfRange(topLogprobs, i * topCap, i * topCap + k)));
+        }
+        return out;
+    }
+
     /** Runs up to {@code maxSteps} decode steps; false once every queued sample is finished. */
     public boolean run(int maxSteps) {
         int status = SampleNative.ekt_sampler_run(live(), maxSteps);

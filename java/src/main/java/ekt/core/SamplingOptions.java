@@ -17,10 +17,13 @@ import java.util.List;
  * @param maxBatch      samples decoded together at most; the engine lowers it to fit memoryBudgetMb
  * @param memoryBudgetMb for caches and activations; 0 = min(8 GiB, a quarter of RAM)
  * @param attention     "shared" (default), "torch" or "gather": attention implementations, for tests
+ * @param tokenEvents   every drawn token is reported as a {@link TokenEvent} and samples are not
+ *                      collected for {@link Sampler#take()} (serving: see {@link Sampler#addPrompt})
  */
 public record SamplingOptions(int n, double temperature, int topK, double topP, int maxNewTokens, long seed,
                               Integer eosTokenId, List<int[]> stopTokens, List<StopString> stopStrings,
-                              boolean sharePrompt, int maxBatch, long memoryBudgetMb, String attention) {
+                              boolean sharePrompt, int maxBatch, long memoryBudgetMb, String attention,
+                              boolean tokenEvents) {
 
     public SamplingOptions {
         stopTokens = List.copyOf(stopTokens);
@@ -46,6 +49,7 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         b.maxBatch = maxBatch;
         b.memoryBudgetMb = memoryBudgetMb;
         b.attention = attention;
+        b.tokenEvents = tokenEvents;
         return b;
     }
 
@@ -56,6 +60,7 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         o.put("n", n).put("temperature", temperature).put("top_k", topK).put("top_p", topP)
                 .put("max_new_tokens", maxNewTokens).put("seed", seed).put("share_prompt", sharePrompt)
                 .put("max_batch", maxBatch).put("memory_budget_mb", memoryBudgetMb).put("attention", attention);
+        if (tokenEvents) o.put("token_events", true);
         if (eosTokenId != null) o.put("eos_token_id", eosTokenId);
         ArrayNode tokens = o.putArray("stop_tokens");
         for (int[] sequence : stopTokens) {
@@ -81,6 +86,7 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         private int maxBatch = 256;
         private long memoryBudgetMb = 0;
         private String attention = "shared";
+        private boolean tokenEvents = false;
 
         public Builder n(int v) { n = v; return this; }
         public Builder temperature(double v) { temperature = v; return this; }
@@ -95,10 +101,11 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         public Builder maxBatch(int v) { maxBatch = v; return this; }
         public Builder memoryBudgetMb(long v) { memoryBudgetMb = v; return this; }
         public Builder attention(String v) { attention = v; return this; }
+        public Builder tokenEvents(boolean v) { tokenEvents = v; return this; }
 
         public SamplingOptions build() {
             return new SamplingOptions(n, temperature, topK, topP, maxNewTokens, seed, eosTokenId, stopTokens,
-                    stopStrings, sharePrompt, maxBatch, memoryBudgetMb, attention);
+                    stopStrings, sharePrompt, maxBatch, memoryBudgetMb, attention, tokenEvents);
         }
     }
 }

@@ -128,8 +128,7 @@ class CliConventionsTest {
             assertEquals(3, ((TrainCommand) train.subcommand().commandSpec().userObject()).batch);
             CommandLine.ParseResult exec = Main.commandLine().parseArgs("exec", "--in", "i", "--out", "o", "--batch-size", "5");
             assertEquals(5, ((ExecCommand) exec.subcommand().commandSpec().userObject()).batchSize);
-            CommandLine.ParseResult serve = Main.commandLine().parseArgs("serve", "--model", "m", "--threads", "4");
-            assertEquals(4, ((ServeCommand) serve.subcommand().commandSpec().userObject()).threads);
+            Main.commandLine().parseArgs("serve", "--model", "m", "--threads", "4");
             CommandLine.ParseResult sample = Main.commandLine().parseArgs("sample", "--model", "m", "--prompts", "p", "--out", "o", "--batch", "8");
             assertEquals(8, ((SampleCommand) sample.subcommand().commandSpec().userObject()).batch);
         } finally {
@@ -138,7 +137,7 @@ class CliConventionsTest {
         String warnings = err.toString(StandardCharsets.UTF_8);
         for (String w : List.of("--batch is deprecated and will be removed in the next release; use --micro-batch",
                 "--batch-size is deprecated and will be removed in the next release; use --worker-batch",
-                "--threads is deprecated and will be removed in the next release; use --workers",
+                "--threads is deprecated, ignored and will be removed in the next release: concurrent requests now decode together",
                 "--batch is deprecated and will be removed in the next release; use --max-batch"))
             assertTrue(warnings.contains(w), warnings);
         Result help = run("train", "--help");

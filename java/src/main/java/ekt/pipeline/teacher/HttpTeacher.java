@@ -24,6 +24,9 @@ import java.util.function.Consumer;
  * {@code concurrency} requests in flight, at most {@code requestsPerMinute}; 429, 5xx and I/O
  * failures are retried with exponential backoff (honouring Retry-After). The request seed is
  * derived from (seed, prompt id), so servers that honour {@code seed} replay the same samples.
+ * It sends only fields every such server accepts and reads what they all return: each choice's
+ * text (as in the OpenAI API, without the stop string that ended it), finish_reason, and the
+ * token_logprobs of that text, summed into the completion's logprob.
  */
 public final class HttpTeacher implements Teacher {
     /** Connection and pacing settings; {@code sendTopK} adds the non-standard top_k field (vLLM accepts it). */

@@ -1,0 +1,21 @@
+// The per-prompt fields of a sampling options object (ekt/sample_api.h), shared by the
+// sampler's own options and a request's (ekt/sample_stream_api.h).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "generate.h"
+
+namespace ekt {
+
+// Fields absent from `j` keep `base`'s values. Names: n, temperature, top_k, top_p,
+// max_new_tokens, seed, eos_token_id, stop_tokens, stop_strings, top_logprobs.
+PromptOptions read_prompt_options(const nlohmann::json& j, PromptOptions base);
+
+// Whether `key` is one of the fields read_prompt_options reads.
+bool is_prompt_option(const std::string& key);
+
+// Parses a JSON options object (empty or null text = {}), naming `what` in errors.
+nlohmann::json parse_options_json(const char* text, const char* what);
+
+}  // namespace ekt
