@@ -51,12 +51,14 @@ public final class Experiment {
     public Experiment(RunConfig config, Path configDir, Path out) {
         this.config = config;
         this.configDir = configDir;
+        // Problems first: a run without any usable problem fails before it writes anything.
+        this.train = usable(trainProblems(), config.data().train());
+        this.test = usable(limit(Gsm8k.load(resolve(config.data().test()), "test-", this::warn), config.data().limitTest()),
+                config.data().test());
         this.run = RunDirectory.open(out, config.toJson(), Map.of("ekt", "0.1.0", "java", System.getProperty("java.version")));
         Pattern truncation = Pattern.compile(config.prompt().truncation(), Pattern.UNIX_LINES);
         Prompts base = config.prompt().fewShotFile() == null ? Prompts.zeroShot() : Prompts.paper(resolve(config.prompt().fewShotFile()));
         this.prompts = new Prompts(base.fewShotPrefix(), truncation, base.eosText());
-        this.train = trainProblems();
-        this.test = limit(Gsm8k.load(resolve(config.data().test()), "test-", this::warn), config.data().limitTest());
         this.student = resolve(config.student().model());
         this.studentCodec = TextCodec.of(Tokenizer.load(student));
     }
@@ -168,6 +170,12 @@ public final class Experiment {
         List<Problem> all = Gsm8k.load(resolve(config.data().train()), "train-", this::warn);
         if (config.data().devIndices() != null) all = Gsm8k.split(all, Gsm8k.readIndices(resolve(config.data().devIndices()))).train();
         return limit(all, config.data().limitTrain());
+    }
+
+    private List<Problem> usable(List<Problem> problems, String file) {
+        if (problems.isEmpty())
+            throw new IllegalArgumentException(resolve(file) + ": no usable problems (every line was malformed, or the dev split took all)");
+        return problems;
     }
 
     private static List<Problem> limit(List<Problem> problems, int n) {
