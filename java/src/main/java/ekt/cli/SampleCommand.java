@@ -81,6 +81,7 @@ final class SampleCommand implements Callable<Integer> {
                 .maxBatch(batch).memoryBudgetMb(memoryMb).sharePrompt(!noSharePrompt).build();
 
         OutputFile.check(out, resume, overwrite, "--prompts", prompts);
+        if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
         List<SamplePrompt> todo = SampleRecords.readPrompts(prompts);
         if (resume) {
             Set<String> done = SampleRecords.keepComplete(out, n);
