@@ -101,13 +101,13 @@ final class SampleCommand implements Callable<Integer> {
                     w.write(record.toJson());
                     w.write('\n');
                 } catch (IOException e) {
-                    throw new UncheckedIOException("writing " + out, e);
+                    throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
                 }
             }, p -> {
                 try {
                     w.flush();  // whole prompts reach the file as they finish
                 } catch (IOException e) {
-                    throw new UncheckedIOException("writing " + out, e);
+                    throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
                 }
                 if (!quiet) bar.accept(p);
             });
