@@ -151,7 +151,7 @@ final class ExecCommand implements Callable<Integer> {
             writer.newLine();
             writer.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out, e);
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
         counts.merge(r.status(), 1L, Long::sum);
         if (r.isCorrect()) correct++;

@@ -99,6 +99,10 @@ final class ModelCommand {
         public Integer call() {
             long[] tokens = parseIds(ids);
             try (Model m = opt.open()) {
+                int context = m.info().contextLength(), room = context - tokens.length;
+                if (maxNewTokens < 1 || maxNewTokens > room)
+                    throw new IllegalArgumentException("--max-new-tokens must be between 1 and " + room + " (the context length "
+                            + context + " minus the " + tokens.length + " prompt tokens), got " + maxNewTokens);
                 long[] generated = greedyNoCache(m, tokens, maxNewTokens);
                 System.out.println(Arrays.stream(generated).mapToObj(Long::toString)
                         .collect(Collectors.joining(",", "[", "]")));

@@ -89,6 +89,7 @@ final class SampleCommand implements Callable<Integer> {
                 .maxBatch(batch).memoryBudgetMb(memoryMb).sharePrompt(!noSharePrompt).build();
 
         OutputFile.check(out, resume, overwrite, "--prompts", prompts);
+        if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
         List<SamplePrompt> todo = SampleRecords.readPrompts(prompts);
         if (resume) {
             Set<String> done = SampleRecords.keepComplete(out, n);
@@ -109,13 +110,13 @@ final class SampleCommand implements Callable<Integer> {
                     w.write(record.toJson());
                     w.write('\n');
                 } catch (IOException e) {
-                    throw new UncheckedIOException("writing " + out, e);
+                    throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
                 }
             }, p -> {
                 try {
                     w.flush();  // whole prompts reach the file as they finish
                 } catch (IOException e) {
-                    throw new UncheckedIOException("writing " + out, e);
+                    throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
                 }
                 if (bar != null) {
                     bar.advance(p.samplesDone() - shown[0], p.tokens() - shown[1]);

@@ -14,7 +14,8 @@ import java.nio.file.Path;
  * @param timeoutMs       CPU-time limit per program
  * @param wallTimeoutMs   wall-clock backstop per program (for programs that sleep or block)
  * @param memoryMb        address-space limit (RLIMIT_AS) of a child, interpreter included
- * @param fileSizeMb      largest file a program may write (RLIMIT_FSIZE)
+ * @param fileSizeMb      largest file a program may write (RLIMIT_FSIZE), and the size of the private
+ *                        tmpfs that holds the children's directories (all of one worker's files together)
  * @param outputLimit     characters of printed output kept per result; 0 discards all output
  * @param answerVariable  the global variable that holds a program's answer
  * @param checker         how answers are compared with labels

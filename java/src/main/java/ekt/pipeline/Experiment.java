@@ -58,18 +58,20 @@ public final class Experiment {
         this.config = config;
         this.configDir = configDir;
         config.devices().check();  // before any work: a missing GPU fails here, not after hours of sampling
+        // Problems first: a run without any usable problem fails before it writes anything.
+        List<Problem> all = Gsm8k.load(resolve(config.data().train()), "train-", this::warn);
+        Gsm8k.Splits splits = config.data().devIndices() == null ? new Gsm8k.Splits(all, List.of())
+                : Gsm8k.split(all, Gsm8k.readIndices(resolve(config.data().devIndices())));
+        this.train = usable(limit(splits.train(), config.data().limitTrain()), config.data().train());
+        this.dev = splits.dev();
+        this.test = usable(limit(Gsm8k.load(resolve(config.data().test()), "test-", this::warn), config.data().limitTest()),
+                config.data().test());
         ObjectNode identity = (ObjectNode) config.toJson();
         identity.remove("devices");  // the same run may be resumed on other hardware
         this.run = RunDirectory.open(out, identity, Map.of("ekt", ekt.util.Version.get(), "java", System.getProperty("java.version")));
         Pattern truncation = Pattern.compile(config.prompt().truncation(), Pattern.UNIX_LINES);
         Prompts base = config.prompt().fewShotFile() == null ? Prompts.zeroShot() : Prompts.paper(resolve(config.prompt().fewShotFile()));
         this.prompts = new Prompts(base.fewShotPrefix(), truncation, base.eosText());
-        List<Problem> all = Gsm8k.load(resolve(config.data().train()), "train-", this::warn);
-        Gsm8k.Splits splits = config.data().devIndices() == null ? new Gsm8k.Splits(all, List.of())
-                : Gsm8k.split(all, Gsm8k.readIndices(resolve(config.data().devIndices())));
-        this.train = limit(splits.train(), config.data().limitTrain());
-        this.dev = splits.dev();
-        this.test = limit(Gsm8k.load(resolve(config.data().test()), "test-", this::warn), config.data().limitTest());
         this.student = resolve(config.student().model());
         this.studentCodec = TextCodec.of(Tokenizer.load(student));
         // the teacher's tokenizer where it is a local checkpoint; an API teacher's prompts are measured in the student's tokens
@@ -236,6 +238,12 @@ public final class Experiment {
         String dir = config.kd().teacher() != null ? config.kd().teacher() : "engine".equals(config.teacher().kind()) ? config.teacher().model() : null;
         if (dir == null) throw new IllegalArgumentException("method kd needs a teacher checkpoint: set kd.teacher (the teacher here is " + config.teacher().kind() + ")");
         return resolve(dir);
+    }
+
+    private List<Problem> usable(List<Problem> problems, String file) {
+        if (problems.isEmpty())
+            throw new IllegalArgumentException(resolve(file) + ": no usable problems (every line was malformed, or the dev split took all)");
+        return problems;
     }
 
     private static List<Problem> limit(List<Problem> problems, int n) {

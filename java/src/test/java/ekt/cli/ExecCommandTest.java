@@ -118,4 +118,13 @@ class ExecCommandTest {
         assertTrue(log.startsWith("0\n"), log);
         assertEquals(1, byId(out).get("a/0").get("value").asInt());
     }
+
+    @Test
+    void aFullDiskIsNamedAsSuch(@TempDir Path dir) throws IOException {
+        Path full = Path.of("/dev/full");   // every write fails with ENOSPC
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(full), "needs /dev/full");
+        Path in = Files.writeString(dir.resolve("programs.jsonl"), "{\"id\": \"a\", \"program\": \"answer = 1\"}\n");
+        String log = runCli("exec", "--in", in.toString(), "--out", full.toString(), "--workers", "1");
+        assertTrue(log.startsWith("1\n") && log.contains("cannot write /dev/full: No space left on device"), log);
+    }
 }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -70,5 +71,25 @@ class ModelCliTest {
         long[] actual = JSON.readValue(run("model", "greedy", "--model", m.toString(), "--ids", "3,1,4,1,5",
                 "--max-new-tokens", "6"), long[].class);
         assertArrayEquals(expected, actual);
+    }
+
+    @Test
+    void greedyBoundsMaxNewTokensByTheContext(@TempDir Path dir) throws Exception {
+        Path m = Reference.make(dir.resolve("g"), "gpt2");
+        int context = JSON.readTree(Files.readString(m.resolve("config.json"))).get("n_positions").asInt();
+        for (String n : new String[] {"-5", "0", "1000000000", Integer.toString(context - 1)}) {
+            PrintStream old = System.err;
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code;
+            try {
+                code = Main.run("model", "greedy", "--model", m.toString(), "--ids", "3,1", "--max-new-tokens", n);
+            } finally {
+                System.setErr(old);
+            }
+            assertEquals(1, code, n);
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("--max-new-tokens must be between 1 and " + (context - 2)
+                    + " (the context length " + context + " minus the 2 prompt tokens), got " + n), err.toString(StandardCharsets.UTF_8));
+        }
     }
 }
