@@ -19,23 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Help, version, `ekt help`, completion, exit codes and renamed options, for every command of the tree. */
 class CliConventionsTest {
-    record Result(int code, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     /** Every command path of the tree: [], [model], [model, info], ... */
     static List<List<String>> commandPaths() {
         List<List<String>> paths = new ArrayList<>();
@@ -71,7 +54,7 @@ class CliConventionsTest {
             for (String flag : List.of("--help", "-h", "--version", "-V")) {
                 List<String> args = new ArrayList<>(path);
                 args.add(flag);
-                Result r = run(args.toArray(String[]::new));
+                TrainCliTest.Result r = TrainCliTest.run(args.toArray(String[]::new));
                 assertEquals(0, r.code(), args + ": " + r.err());
                 assertTrue(r.err().isEmpty(), args + " writes nothing on stderr: " + r.err());
                 if (flag.startsWith("--v") || flag.equals("-V")) assertTrue(r.out().startsWith("ekt " + version + "\n"), args + ": " + r.out());
@@ -79,37 +62,37 @@ class CliConventionsTest {
                 assertFalse(r.out().contains("\u001b"), args + ": no colours when stdout is not a terminal");
             }
             if (path.size() == 1 && !path.get(0).equals("help")) {
-                Result help = run("help", path.get(0));
+                TrainCliTest.Result help = TrainCliTest.run("help", path.get(0));
                 assertEquals(0, help.code(), "ekt help " + path.get(0) + ": " + help.err());
                 assertTrue(help.out().startsWith("Usage: ekt " + path.get(0)), help.out());
             }
         }
         for (String[] args : new String[][]{{"model", "help", "logits"}, {"help", "model", "logits"}}) {
-            Result nested = run(args);
+            TrainCliTest.Result nested = TrainCliTest.run(args);
             assertEquals(0, nested.code(), nested.err());
             assertTrue(nested.out().startsWith("Usage: ekt model logits"), nested.out());
         }
-        Result unknown = run("help", "nonsense");
+        TrainCliTest.Result unknown = TrainCliTest.run("help", "nonsense");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("Unknown command: 'nonsense'"), unknown.err());
     }
 
     @Test
     void usageErrorsExitTwoWithoutEscapes() {
-        Result unknown = run("model", "info", "--model", "m", "--no-such-option");
+        TrainCliTest.Result unknown = TrainCliTest.run("model", "info", "--model", "m", "--no-such-option");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("Unknown option: '--no-such-option'"), unknown.err());
         assertFalse(unknown.err().contains("\u001b"), "no ANSI escapes in usage errors written to a file or pipe");
-        Result missing = run("train");
+        TrainCliTest.Result missing = TrainCliTest.run("train");
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("Missing required options"), missing.err());
-        Result failed = run("tokenize", "--model", "/no/such/dir", "x");
+        TrainCliTest.Result failed = TrainCliTest.run("tokenize", "--model", "/no/such/dir", "x");
         assertEquals(1, failed.code(), "a failure while running exits 1: " + failed.err());
     }
 
     @Test
     void completionScriptCoversTheWholeTree() {
-        Result r = run("completion");
+        TrainCliTest.Result r = TrainCliTest.run("completion");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("complete -F _complete_ekt"), "a bash completion function for ekt");
         for (List<String> path : commandPaths())
@@ -140,7 +123,7 @@ class CliConventionsTest {
                 "--threads is deprecated, ignored and will be removed in the next release: concurrent requests now decode together",
                 "--batch is deprecated and will be removed in the next release; use --max-batch"))
             assertTrue(warnings.contains(w), warnings);
-        Result help = run("train", "--help");
+        TrainCliTest.Result help = TrainCliTest.run("train", "--help");
         assertFalse(help.out().contains("--batch="), "old spellings are hidden from --help");
     }
 }

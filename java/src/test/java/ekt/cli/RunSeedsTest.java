@@ -37,7 +37,7 @@ class RunSeedsTest {
                 + "\"student\": {\"model\": \"m\"}, \"evaluation\": {\"n\": 2, \"max_new_tokens\": 6, \"k\": [1, 2]}, "
                 + "\"methods\": [\"fewshot_teacher\", \"zeroshot_student\"]}");
         Path out = dir.resolve("run");
-        CliConventionsTest.Result r = CliConventionsTest.run("run", "--config", config.toString(), "--out", out.toString(), "--seeds", "1,2");
+        TrainCliTest.Result r = TrainCliTest.run("run", "--config", config.toString(), "--out", out.toString(), "--seeds", "1,2");
         assertEquals(0, r.code(), r.err());
         assertEquals(out.resolve("report.md") + "\n" + out.resolve("report.html") + "\n", r.out(), "stdout: the summary's paths");
         for (String seed : List.of("1", "2")) {
