@@ -16,12 +16,11 @@ import java.util.regex.Pattern;
 public record Placement(String device, String dtype) {
     public static final String DEFAULT_DEVICE = "cpu";
     public static final String DEFAULT_DTYPE = "float32";
-    /** The CPU in float32: the default of every command and API. */
-    public static final Placement CPU = new Placement(DEFAULT_DEVICE, DEFAULT_DTYPE);
-
     private static final Pattern DEVICE = Pattern.compile("cpu|cuda(:[0-9]{1,3})?");
     private static final Map<String, String> DTYPES = Map.of("float32", "float32", "fp32", "float32", "bfloat16", "bfloat16",
             "bf16", "bfloat16", "float16", "float16", "fp16", "float16");
+    /** The CPU in float32: the default of every command and API (after the tables its constructor reads). */
+    public static final Placement CPU = new Placement(DEFAULT_DEVICE, DEFAULT_DTYPE);
 
     /** Null fields take the defaults (cpu, float32). */
     public Placement {
