@@ -1,5 +1,6 @@
 package ekt.cli;
 
+import ekt.core.ProcessGroup;
 import ekt.pipeline.Experiment;
 import ekt.pipeline.RunConfig;
 import picocli.CommandLine.Command;
@@ -23,8 +24,11 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         RunConfig c = RunConfig.load(config);
         Path dir = config.toAbsolutePath().getParent();
-        System.out.println(new Experiment(c, dir, out).execute(until));
-        if (until == null) System.err.println("[ekt] report: " + out.resolve("report.md"));
+        // Under torchrun or srun this process is one rank of a sharded run (nothing new otherwise).
+        try (ProcessGroup group = ProcessGroup.fromEnvironment()) {
+            System.out.println(new Experiment(c, dir, out).execute(until));
+            if (until == null && group.isLeader()) System.err.println("[ekt] report: " + out.resolve("report.md"));
+        }
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 package ekt.cli;
 
 import ekt.core.Model;
+import ekt.core.ProcessGroup;
 import ekt.train.Progress;
 import ekt.tokenizer.Tokenizer;
 import ekt.train.TextCodec;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code ekt train}: fine-tune a student on (prompt, completion) pairs, optionally distilling from a teacher. */
@@ -67,8 +69,10 @@ final class TrainCommand implements Callable<Integer> {
                 .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers).build();
         List<TrainingExample> examples = TrainingData.read(data, textCodec());
         Path start = resumeFrom();
-        try (Model student = Model.load(start == null ? model : start, device);
-             Model teach = teacher == null ? null : Model.load(teacher, device);
+        // Under torchrun or srun this process is one rank of a data-parallel job (nothing new otherwise).
+        try (ProcessGroup group = ProcessGroup.fromEnvironment();
+             Model student = Model.load(start == null ? model : start, group.device(device));
+             Model teach = teacher == null ? null : Model.load(teacher, group.device(device));
              Trainer trainer = new Trainer(student, teach, config, examples)) {
             if (trainer.data().truncated() > 0)
                 System.err.printf("warning: %d of %d examples are longer than %d tokens and were truncated%n",
@@ -77,20 +81,29 @@ final class TrainCommand implements Callable<Integer> {
             System.err.printf("training %s on %d examples: %d steps/epoch x %d epochs = %d steps, effective batch %d%s%n",
                     student.info().architecture(), examples.size(), trainer.stepsPerEpoch(), epochs, trainer.totalSteps(),
                     config.effectiveBatch(), start == null ? "" : ", resuming at step " + trainer.steps() + " from " + start);
+            long firstStep = trainer.steps();
             Path last = trainer.fit(out, new TrainListener() {
                 @Override
                 public void onProgress(Progress p) {
-                    System.out.println(p.line());
+                    if (group.isLeader()) System.out.println(p.line());
                 }
 
                 @Override
                 public void onCheckpoint(Path dir) {
-                    System.err.println("checkpoint " + dir);
+                    if (group.isLeader()) System.err.println("checkpoint " + dir);
                 }
             });
+            if (group.worldSize() > 1 && group.isLeader()) reportAllReduce(group, trainer.steps() - firstStep);
             System.out.println(last);
         }
         return 0;
+    }
+
+    /** Time this rank spent summing gradients and losses across the ranks (packing and unpacking included). */
+    private static void reportAllReduce(ProcessGroup group, long steps) {
+        double seconds = group.info().path("reduce_seconds").asDouble();
+        System.err.printf(Locale.ROOT, "all-reduce over %d ranks (%s): %.3f s in %d steps, %.2f ms per step%n", group.worldSize(),
+                group.info().path("backend").asText(), seconds, steps, steps == 0 ? 0.0 : 1e3 * seconds / steps);
     }
 
     private Path resumeFrom() {

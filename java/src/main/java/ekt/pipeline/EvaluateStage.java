@@ -1,6 +1,7 @@
 package ekt.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import ekt.core.ProcessGroup;
 import ekt.data.Problem;
 import ekt.eval.ProblemScore;
 import ekt.eval.Scores;
@@ -60,7 +61,7 @@ public final class EvaluateStage {
             scores.add(new ProblemScore(p.id(), nc[0], nc[1], greedy == null ? null : greedy.getOrDefault(p.id(), false)));
         }
         Scores result = new Scores(method, scores);
-        result.writeCsv(run.root().resolve(method + "-scores.csv"), Scores.DEFAULT_K);
+        if (ProcessGroup.current().isLeader()) result.writeCsv(run.root().resolve(method + "-scores.csv"), Scores.DEFAULT_K);
         return new Result(result, firstCorrect.values().stream().mapToInt(EvaluateStage::lines).toArray());
     }
 

@@ -1,6 +1,7 @@
 package ekt.pipeline;
 
 import ekt.core.Model;
+import ekt.core.ProcessGroup;
 import ekt.data.DataException;
 import ekt.data.Gsm8k;
 import ekt.data.Problem;
@@ -51,6 +52,7 @@ public final class Experiment {
     public Experiment(RunConfig config, Path configDir, Path out) {
         this.config = config;
         this.configDir = configDir;
+        ProcessGroup.current().checkSame("run config", config.toJson().toString());  // every rank runs the same experiment
         this.run = RunDirectory.open(out, config.toJson(), Map.of("ekt", "0.1.0", "java", System.getProperty("java.version")));
         Pattern truncation = Pattern.compile(config.prompt().truncation(), Pattern.UNIX_LINES);
         Prompts base = config.prompt().fewShotFile() == null ? Prompts.zeroShot() : Prompts.paper(resolve(config.prompt().fewShotFile()));
@@ -110,6 +112,8 @@ public final class Experiment {
                 });
             }
         }
+        ProcessGroup group = ProcessGroup.current();
+        if (!group.isLeader()) return "rank " + group.rank() + " of " + group.worldSize() + ": done; rank 0 writes the report";
         String teacherMethod = config.methods().contains("fewshot_teacher") ? teacherLabel() : null;
         return Report.write(run.root(), config.name(), "the test problems", results, teacherMethod, teacherSolved, config.toJson().toPrettyString());
     }

@@ -3,6 +3,7 @@ package ekt.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import ekt.core.Model;
+import ekt.core.ProcessGroup;
 import ekt.data.Jsonl;
 import ekt.train.StepMetrics;
 import ekt.train.TextCodec;
@@ -63,12 +64,14 @@ public final class TrainStage {
 
                 @Override
                 public void onCheckpoint(Path checkpoint) {
-                    writeLoss(checkpoint, loss);
+                    if (ProcessGroup.current().isLeader()) writeLoss(checkpoint, loss);
                     run.progress(stage, Map.of("step", loss.isEmpty() ? 0 : (long) loss.get(loss.size() - 1)[0], "examples", examples.size()));
                 }
             });
         }
-        if (Tokenizer.isPresent(baseModel)) Tokenizer.load(baseModel).save(last);  // rewritten on a re-run: a killed write heals
+        if (Tokenizer.isPresent(baseModel) && ProcessGroup.current().isLeader())
+            Tokenizer.load(baseModel).save(last);  // rewritten on a re-run: a killed write heals
+        ProcessGroup.current().barrier(stage + " (tokenizer)");
         run.done(stage, Map.of("steps", loss.size(), "examples", examples.size(),
                 "final_loss", loss.isEmpty() ? Double.NaN : loss.get(loss.size() - 1)[1]));
         return new Result(last, List.copyOf(loss), examples.size());
