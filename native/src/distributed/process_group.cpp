@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 
 #include "error.h"
 #include "json_options.h"
@@ -157,21 +158,36 @@ std::string ProcessGroup::arrive(const std::string& stage) {
   return key;
 }
 
+std::string ProcessGroup::absent(const std::string& prefix) {
+  std::ostringstream out;
+  for (int r = 0; r < options_.world_size; ++r)
+    if (!store_->check({prefix + std::to_string(r)})) out << (out.tellp() > 0 ? ", " : "") << r;
+  return out.str();
+}
+
 void ProcessGroup::fail(const std::string& stage, const std::string& key, const std::string& error) {
-  std::ostringstream missing;
+  std::string who;
   try {
-    for (int r = 0; r < options_.world_size; ++r)
-      if (!store_->check({key + std::to_string(r)})) missing << (missing.tellp() > 0 ? ", " : "") << r;
+    const std::string missing = absent(key);
+    if (!missing.empty()) {
+      who = "rank " + missing + " did not arrive (it died, or hung past the " + std::to_string(static_cast<int64_t>(options_.timeout_s)) +
+            " s timeout)";
+    } else {
+      // Everyone arrived, so someone failed inside the collective: the ranks still alive see it
+      // fail too and say so here; the silent ones died or hang in it.
+      store_->set(key + "failed/" + std::to_string(options_.rank), std::vector<uint8_t>{1});
+      const auto until = std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(millis(options_.timeout_s), millis(5));
+      std::string silent = absent(key + "failed/");
+      while (!silent.empty() && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        silent = absent(key + "failed/");
+      }
+      who = silent.empty() ? "every rank saw it fail" : "rank " + silent + " stopped during it (it died, hangs, or lost its connection)";
+    }
   } catch (const std::exception&) {
-    missing.str("");
-    missing << (options_.agent_store ? "the launcher's store" : "0 (it hosts the store)");
+    who = options_.agent_store ? "the launcher's store is unreachable" : "rank 0 is unreachable (it died; it hosts the store)";
   }
-  const std::string who = missing.str();
-  EKT_FAIL("distributed job failed at stage '" << stage << "' on rank " << options_.rank << " of " << options_.world_size << ": "
-                                               << (who.empty() ? std::string("a rank left the collective")
-                                                               : "rank " + who + " did not arrive (it died, or hung past the " +
-                                                                     std::to_string(static_cast<int64_t>(options_.timeout_s)) +
-                                                                     " s timeout)")
+  EKT_FAIL("distributed job failed at stage '" << stage << "' on rank " << options_.rank << " of " << options_.world_size << ": " << who
                                                << " [" << error << "]");
 }
 

@@ -69,6 +69,8 @@ class ProcessGroup {
  private:
   struct Comm;
   std::string arrive(const std::string& stage);
+  // The ranks r (comma-separated) for which key prefix + r is not in the store.
+  std::string absent(const std::string& prefix);
   [[noreturn]] void fail(const std::string& stage, const std::string& key, const std::string& error);
 
   GroupOptions options_;

@@ -63,6 +63,7 @@ public final class Ranks {
             ProcessBuilder pb = new ProcessBuilder(cli(args)).redirectErrorStream(true).redirectOutput(log.toFile());
             Map<String, String> e = pb.environment();
             e.put("EKT_THREADS", "1");
+            if (!avx512()) e.remove("OPENBLAS_CORETYPE");  // scripts/env.sh's rule: SkylakeX kernels only where the CPU has them
             if (n > 1) {
                 e.put("RANK", String.valueOf(rank));
                 e.put("LOCAL_RANK", String.valueOf(rank));
@@ -83,6 +84,14 @@ public final class Ranks {
                 System.getProperty("java.class.path"), "ekt.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    private static boolean avx512() {
+        try {
+            return Files.readString(Path.of("/proc/cpuinfo")).contains("avx512f");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public static int freePort() {
