@@ -34,7 +34,7 @@ median_ms() {  # median step time from the progress lines (tokens per step / tok
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%F)"
 EKT_THREADS=2 java -cp "$CP" ekt.cli.Main "${ARGS[@]}" --out "$WORK/one" > "$WORK/one.log" 2>&1
 echo "1 process x 2 worker threads: $(median_ms "$WORK/one.log") ms per step (median of $((STEPS - 2)))"
-EKT_THREADS=1 /usr/bin/torchrun --no-python --nproc-per-node 2 --master-port 29531 \
+EKT_THREADS=1 /usr/bin/torchrun --no_python --nproc_per_node 2 --master_port 29531 \
     "$(command -v java)" -cp "$CP" ekt.cli.Main "${ARGS[@]}" --out "$WORK/two" > "$WORK/two.log" 2>&1
 echo "2 ranks x 1 thread (torchrun, gloo): $(median_ms "$WORK/two.log") ms per step (median of $((STEPS - 2)))"
 grep '^all-reduce' "$WORK/two.log"

@@ -36,7 +36,7 @@ class DistributedTrainCliTest {
     private static final int STEPS = 60;  // 24 examples / effective batch 8 = 3 steps per epoch, 20 epochs
 
     /** Float tolerance of two ranks against one process: only the order of additions differs. */
-    private static final double WEIGHT_TOLERANCE = 1e-5, LOSS_TOLERANCE = 1e-4;
+    private static final double WEIGHT_TOLERANCE = 1e-5, LOSS_TOLERANCE = 2e-4;  // losses are printed with 4 decimals
 
     private static String[] train(Path model, Path data, Path out, int batch, int accum, String... more) {
         List<String> a = new ArrayList<>(List.of("train", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
@@ -108,10 +108,17 @@ class DistributedTrainCliTest {
     void realTorchrunLaunchesTheRanks(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/torchrun")),
                 "Debian's torchrun (apt package python3-torch, installed by scripts/env.sh) is absent: not launching through it");
+        // Debian 12's torchrun (torch 1.13 on Python 3.11) cannot start any process: its Std flag enum
+        // breaks on Python 3.11 ('NoneType' object has no attribute 'get'); skip there, with its error.
+        Path probe = dir.resolve("probe.log");
+        Process p0 = new ProcessBuilder("/usr/bin/torchrun", "--no_python", "--nproc_per_node", "1", "--master_port",
+                String.valueOf(Ranks.freePort()), "/bin/true").redirectErrorStream(true).redirectOutput(probe.toFile()).start();
+        assumeTrue(p0.waitFor(120, TimeUnit.SECONDS) && p0.exitValue() == 0,
+                "this torchrun cannot launch even /bin/true, not launching through it:\n" + Files.readString(probe));
         Path model = Reference.make(dir.resolve("m"), "gpt_neo", "--positions", "32");
         Path data = TrainCliTest.data(dir, 24);
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/torchrun", "--no-python", "--nproc-per-node", "2",
-                "--master-port", String.valueOf(Ranks.freePort())));
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/torchrun", "--no_python", "--nproc_per_node", "2",
+                "--master_port", String.valueOf(Ranks.freePort())));
         cmd.addAll(Ranks.cli(train(model, data, dir.resolve("torchrun"), 4, 2, "--epochs", "2")));
         Path log = dir.resolve("torchrun.log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
