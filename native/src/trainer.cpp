@@ -9,6 +9,7 @@
 #include "cpu_cache.h"
 #include "device/autocast.h"
 #include "device/kernels.h"
+#include "distributed/data_parallel.h"
 #include "error.h"
 #include "loss.h"
 #include "workers.h"
@@ -202,11 +203,14 @@ StepMetrics Trainer::run(const TrainBatch& batch, bool backward) {
   const int64_t micro = options_.micro_batch > 0 ? std::min(options_.micro_batch, rows_total) : rows_total;
   double ce_sum = 0, kd_sum = 0;
   for (int64_t r0 = 0; r0 < rows_total; r0 += micro) {
-    const int64_t rows = std::min(micro, rows_total - r0);
+    // Under data parallelism this rank computes only its share of the micro-batch (all of it otherwise).
+    const std::vector<int64_t> local = dist::local_rows(r0, std::min(micro, rows_total - r0));
+    const int64_t rows = static_cast<int64_t>(local.size());
+    if (rows == 0) continue;
     // Rows are dealt round-robin, so with longest-first batches every worker gets similar lengths.
     const int workers = static_cast<int>(std::min<int64_t>(options_.workers, rows));
     std::vector<std::vector<int64_t>> shard_rows(static_cast<size_t>(workers));
-    for (int64_t i = 0; i < rows; ++i) shard_rows[static_cast<size_t>(i % workers)].push_back(r0 + i);
+    for (int64_t i = 0; i < rows; ++i) shard_rows[static_cast<size_t>(i % workers)].push_back(local[static_cast<size_t>(i)]);
     std::vector<ShardResult> results(static_cast<size_t>(workers));
     if (workers == 1) {
       results[0] = run_shard(context, p, shard_rows[0]);
@@ -231,6 +235,9 @@ StepMetrics Trainer::run(const TrainBatch& batch, bool backward) {
       }
     }
   }
+  dist::StepSums sums{ce_sum, kd_sum, m.flops, m.computed_tokens};
+  dist::all_reduce_step(param_tensors_, backward, sums, (backward ? "train step " : "evaluate after step ") + std::to_string(steps() + (backward ? 1 : 0)));
+  ce_sum = sums.ce, kd_sum = sums.kd, m.flops = sums.flops, m.computed_tokens = sums.computed_tokens;
   m.ce_loss = m.loss_tokens > 0 ? ce_sum / m.loss_tokens : 0.0;
   m.kd_loss = m.kd_tokens > 0 ? kd_sum / m.kd_tokens : 0.0;
   m.loss = m.ce_loss + (teacher_ ? options_.kd_weight * m.kd_loss : 0.0);

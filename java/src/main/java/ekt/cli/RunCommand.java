@@ -3,6 +3,7 @@ package ekt.cli;
 import ekt.eval.MethodResult;
 import ekt.eval.SeedSummary;
 import ekt.pipeline.ConfigCheck;
+import ekt.core.ProcessGroup;
 import ekt.pipeline.Experiment;
 import ekt.pipeline.RunConfig;
 import picocli.CommandLine.Command;
@@ -40,23 +41,26 @@ final class RunCommand implements Callable<Integer> {
         c = c.withDevices(c.devices().override(device.device, device.dtype));  // checked by Experiment before any work
         Path dir = config.toAbsolutePath().getParent();
         ConfigCheck.require(c, dir, config.toString());  // every missing file named before any stage runs
-        if (seeds == null || seeds.isEmpty()) {
-            String status = new Experiment(c, dir, out).execute(until);
-            if (until == null) printReportPaths(out);
-            else System.err.println("[ekt] " + status);
-            return 0;
-        }
-        Map<Long, List<MethodResult>> bySeed = new LinkedHashMap<>();
-        for (long seed : seeds) {
-            System.err.println("[ekt] seed " + seed + ": " + out.resolve("seed-" + seed));
-            Experiment e = new Experiment(c.withSeed(seed), dir, out.resolve("seed-" + seed));
-            String status = e.execute(until);
-            if (until != null) System.err.println("[ekt] seed " + seed + ": " + status);
-            else bySeed.put(seed, e.results());
-        }
-        if (until == null) {
-            SeedSummary.write(out, c.name(), bySeed, c.evaluation().ks());
-            printReportPaths(out);
+        // Under torchrun or srun this process is one rank of a sharded run (nothing new otherwise).
+        try (ProcessGroup group = ProcessGroup.fromEnvironment()) {
+            if (seeds == null || seeds.isEmpty()) {
+                String status = new Experiment(c, dir, out).execute(until);
+                if (until != null) System.err.println("[ekt] " + status);
+                else if (group.isLeader()) printReportPaths(out);
+                return 0;
+            }
+            Map<Long, List<MethodResult>> bySeed = new LinkedHashMap<>();
+            for (long seed : seeds) {
+                System.err.println("[ekt] seed " + seed + ": " + out.resolve("seed-" + seed));
+                Experiment e = new Experiment(c.withSeed(seed), dir, out.resolve("seed-" + seed));
+                String status = e.execute(until);
+                if (until != null) System.err.println("[ekt] seed " + seed + ": " + status);
+                else bySeed.put(seed, e.results());
+            }
+            if (until == null && group.isLeader()) {
+                SeedSummary.write(out, c.name(), bySeed, c.evaluation().ks());
+                printReportPaths(out);
+            }
         }
         return 0;
     }

@@ -2,6 +2,7 @@ package ekt.cli;
 
 import ekt.core.Model;
 import ekt.core.Placement;
+import ekt.core.ProcessGroup;
 import ekt.tokenizer.Tokenizer;
 import ekt.train.TextCodec;
 import ekt.train.TrainConfig;
@@ -19,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code ekt train}: fine-tune a student on (prompt, completion) pairs, optionally distilling from a teacher. */
@@ -79,9 +81,12 @@ final class TrainCommand implements Callable<Integer> {
                 .precision(placement.dtype()).build();
         List<TrainingExample> examples = TrainingData.read(data, textCodec());
         Path start = resumeFrom();
+        // Under torchrun or srun this process is one rank of a data-parallel job (nothing new otherwise).
         // The student keeps float32 master weights; --dtype bfloat16 makes its products bfloat16.
-        try (Model student = Model.load(start == null ? model : start, placement.with(null, Placement.DEFAULT_DTYPE));
-             Model teach = teacher == null ? null : Model.load(teacher, placement);
+        try (ProcessGroup group = ProcessGroup.fromEnvironment();
+             Model student = Model.load(start == null ? model : start,
+                     placement.with(group.device(placement.device()), Placement.DEFAULT_DTYPE));
+             Model teach = teacher == null ? null : Model.load(teacher, placement.with(group.device(placement.device()), null));
              Trainer trainer = new Trainer(student, teach, config, examples)) {
             if (trainer.data().truncated() > 0)
                 System.err.printf("warning: %d of %d examples are longer than %d tokens and were truncated%n",
@@ -91,27 +96,30 @@ final class TrainCommand implements Callable<Integer> {
             System.err.printf("training %s on %d examples: %d steps/epoch x %d epochs = %d steps, effective batch %d%s%n",
                     student.info().architecture(), examples.size(), trainer.stepsPerEpoch(), epochs, trainer.totalSteps(),
                     config.effectiveBatch(), start == null ? "" : ", resuming at step " + trainer.steps() + " from " + start);
+            long firstStep = trainer.steps();
             Path last;
-            try (Progress progress = new Progress("train", trainer.totalSteps(), "steps", "tokens")) {
-                progress.skip(trainer.steps());
+            try (Progress progress = group.isLeader() ? new Progress("train", trainer.totalSteps(), "steps", "tokens") : null) {
+                if (progress != null) progress.skip(trainer.steps());
                 last = trainer.fit(out, new TrainListener() {
                     @Override
                     public void onStep(ekt.train.StepMetrics m) {
-                        progress.advance(1, m.computedTokens());
+                        if (progress != null) progress.advance(1, m.computedTokens());
                     }
 
                     @Override
                     public void onProgress(ekt.train.Progress p) {
+                        if (progress == null) return;
                         progress.detail(p.metrics());
                         progress.report();
                     }
 
                     @Override
                     public void onCheckpoint(Path dir) {
-                        progress.log("checkpoint " + dir);
+                        if (progress != null) progress.log("checkpoint " + dir);
                     }
                 });
             }
+            if (group.worldSize() > 1 && group.isLeader()) reportAllReduce(group, trainer.steps() - firstStep);
             System.out.println(last);
         }
         return 0;
@@ -130,6 +138,13 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list --out " + out + ": " + e, e);
         }
+    }
+
+    /** Time this rank spent summing gradients and losses across the ranks (packing and unpacking included). */
+    private static void reportAllReduce(ProcessGroup group, long steps) {
+        double seconds = group.info().path("reduce_seconds").asDouble();
+        System.err.printf(Locale.ROOT, "all-reduce over %d ranks (%s): %.3f s in %d steps, %.2f ms per step%n", group.worldSize(),
+                group.info().path("backend").asText(), seconds, steps, steps == 0 ? 0.0 : 1e3 * seconds / steps);
     }
 
     private Path resumeFrom() {

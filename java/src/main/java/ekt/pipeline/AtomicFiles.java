@@ -13,7 +13,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 
-/** Write-then-rename so a killed process never leaves a half-written file under the final name. */
+/**
+ * Write-then-rename so a killed process never leaves a half-written file under the final name.
+ * The temporary name carries the process id, so ranks of a data-parallel job that write the
+ * same derived file (a selection, a report) never write into one temporary file.
+ */
 public final class AtomicFiles {
     private AtomicFiles() {
     }
@@ -23,7 +27,7 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, byte[] contents) {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Path tmp = target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,

@@ -1,6 +1,7 @@
 package ekt.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import ekt.core.ProcessGroup;
 import ekt.data.Problem;
 import ekt.eval.ExecScoring;
 import ekt.eval.Scores;
@@ -43,7 +44,7 @@ public final class EvaluateStage {
 
         ExecScoring.Tally tally = ExecScoring.tally(method, problems.stream().map(Problem::id).toList(),
                 new Parts(run.stageDir(method + "-samples-exec")).readAll(), greedy);
-        tally.scores().writeCsv(run.root().resolve(method + "-scores.csv"), eval.ks());
+        if (ProcessGroup.current().isLeader()) tally.scores().writeCsv(run.root().resolve(method + "-scores.csv"), eval.ks());
         return new Result(tally.scores(), tally.firstCorrect().values().stream().mapToInt(EvaluateStage::lines).toArray());
     }
 

@@ -2,6 +2,7 @@ package ekt.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ekt.core.ProcessGroup;
 import ekt.data.Problem;
 import ekt.exec.ExecRecords;
 import ekt.exec.ExecResult;
@@ -18,6 +19,7 @@ import java.util.Map;
  * Executes every sample of a sample stage: the completion is truncated the paper's way and run
  * in the sandbox pool against its problem's label. Part i of the output holds the results of
  * part i of the samples, each record carrying its program so selection reads one stage only.
+ * In a data-parallel job each rank executes the parts it {@linkplain ProcessGroup#owns owns}.
  */
 public final class ExecuteStage {
     private ExecuteStage() {
@@ -28,11 +30,13 @@ public final class ExecuteStage {
         if (run.status(stage) == RunDirectory.Status.DONE) return;
         run.started(stage);
         Parts in = new Parts(run.stageDir(samplesStage)), out = new Parts(run.stageDir(stage));
+        ProcessGroup group = ProcessGroup.current();
+        group.barrier(stage + " (start)");  // no rank writes before every rank cleared leftovers
         List<Path> inputs = in.files();
         long total = 0, correct = 0;
         try (Progress progress = new Progress(stage, inputs.size(), "parts", "programs")) {
             for (int i = 0; i < inputs.size(); i++) {
-                if (out.isDone(i)) {
+                if (out.isDone(i) || !group.owns(i)) {
                     progress.skip(1);
                     continue;
                 }
@@ -50,6 +54,7 @@ public final class ExecuteStage {
                 progress.advance(1, results.size());
             }
         }
+        group.barrier(stage);
         for (JsonNode r : out.readAll()) {
             total++;
             if (r.path("correct").asBoolean(false)) correct++;

@@ -3,6 +3,7 @@ package ekt.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
+import ekt.core.ProcessGroup;
 import ekt.data.DataException;
 import ekt.data.Gsm8k;
 import ekt.data.Problem;
@@ -66,6 +67,7 @@ public final class Experiment {
         this.dev = splits.dev();
         this.test = usable(limit(Gsm8k.load(resolve(config.data().test()), "test-", this::warn), config.data().limitTest()),
                 config.data().test());
+        ProcessGroup.current().checkSame("run config", config.toJson().toString());  // every rank runs the same experiment
         ObjectNode identity = (ObjectNode) config.toJson();
         identity.remove("devices");  // the same run may be resumed on other hardware
         this.run = RunDirectory.open(out, identity, Map.of("ekt", ekt.util.Version.get(), "java", System.getProperty("java.version")));
@@ -135,6 +137,8 @@ public final class Experiment {
             notes = notes(methods);
         }
         this.results = List.copyOf(results);
+        ProcessGroup group = ProcessGroup.current();
+        if (!group.isLeader()) return "rank " + group.rank() + " of " + group.worldSize() + ": done; rank 0 writes the report";
         return new Report(config.name(), "the test problems", results, config.evaluation().ks()).teacher("fewshot_teacher", teacherSolved)
                 .timing(run.stages()).notes(notes).config(config.toJson().toPrettyString()).write(run.root());
     }

@@ -2,6 +2,7 @@ package ekt.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ekt.core.ProcessGroup;
 import ekt.data.Jsonl;
 
 import java.io.IOException;
@@ -109,7 +110,9 @@ public final class RunDirectory {
         return stages.has(stage) ? (ObjectNode) stages.get(stage) : stages.putObject(stage);
     }
 
+    /** Data parallel, every rank keeps the same manifest in memory; rank 0 writes it. */
     private void save() {
+        if (!ProcessGroup.current().isLeader()) return;
         try {
             AtomicFiles.write(root.resolve("manifest.json"), Jsonl.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest));
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package ekt.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ekt.core.ProcessGroup;
 import ekt.data.Problem;
 import ekt.pipeline.teacher.Completion;
 import ekt.pipeline.teacher.PromptRequest;
@@ -17,7 +18,9 @@ import java.util.function.Function;
 
 /**
  * Draws samples for a list of problems, a chunk of problems per part, skipping parts already on
- * disk. Records are the project's sample records in (problem, sample) order.
+ * disk. Records are the project's sample records in (problem, sample) order. In a data-parallel
+ * job each rank draws the parts it {@linkplain ProcessGroup#owns owns} (samples are keyed by
+ * seed, problem and index, so the parts are those of one process).
  */
 public final class SampleStage {
     private SampleStage() {
@@ -32,11 +35,13 @@ public final class SampleStage {
         if (run.status(stage) == RunDirectory.Status.DONE) return;
         run.started(stage);
         Parts parts = new Parts(run.stageDir(stage));
+        ProcessGroup group = ProcessGroup.current();
+        group.barrier(stage + " (start)");  // no rank writes before every rank cleared leftovers
         int chunks = chunks(problems.size(), chunkSize);
         try (Progress progress = new Progress(stage, (long) problems.size() * spec.n(), "samples", "tokens")) {
             progress.skip((long) Math.min(problems.size(), parts.countDone(chunks) * chunkSize) * spec.n());
             for (int c = 0; c < chunks; c++) {
-                if (parts.isDone(c)) continue;
+                if (parts.isDone(c) || !group.owns(c)) continue;
                 List<Problem> chunk = problems.subList(c * chunkSize, Math.min(problems.size(), (c + 1) * chunkSize));
                 Map<String, Integer> order = new HashMap<>();
                 List<PromptRequest> requests = new ArrayList<>();
@@ -57,6 +62,7 @@ public final class SampleStage {
                 run.progress(stage, Map.of("parts_done", parts.countDone(chunks), "parts", chunks));
             }
         }
+        group.barrier(stage);
         List<com.fasterxml.jackson.databind.JsonNode> samples = parts.readAll();
         long tokens = samples.stream().mapToLong(s -> s.path("tokens").size()).sum();  // 0 where a teacher does not report tokens
         run.done(stage, Map.of("problems", problems.size(), "samples", samples.size(), "parts", chunks, "tokens", tokens));

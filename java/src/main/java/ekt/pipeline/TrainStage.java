@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import ekt.core.Model;
 import ekt.core.Placement;
+import ekt.core.ProcessGroup;
 import ekt.data.Jsonl;
 import ekt.eval.TrainingCurve;
 import ekt.train.StepMetrics;
@@ -102,16 +103,17 @@ public final class TrainStage {
 
                 @Override
                 public void onCheckpoint(Path checkpoint) {
-                    writeLoss(checkpoint, loss);
+                    if (ProcessGroup.current().isLeader()) writeLoss(checkpoint, loss);
                     run.progress(stage, Map.of("step", loss.isEmpty() ? 0 : (long) loss.get(loss.size() - 1)[0], "examples", examples.size(),
                             "tokens", tokens[0]));
                 }
             });
         }
-        if (Tokenizer.isPresent(baseModel)) {  // rewritten on a re-run: a killed write heals
+        if (Tokenizer.isPresent(baseModel) && ProcessGroup.current().isLeader()) {  // rewritten on a re-run: a killed write heals
             Tokenizer.load(baseModel).save(last);
             if (Files.isDirectory(dir.resolve(DevMonitor.BEST))) Tokenizer.load(baseModel).save(dir.resolve(DevMonitor.BEST));
         }
+        ProcessGroup.current().barrier(stage + " (tokenizer)");
         run.done(stage, Map.of("steps", loss.size(), "examples", examples.size(), "tokens", tokens[0],
                 "final_loss", loss.isEmpty() ? Double.NaN : loss.get(loss.size() - 1)[1]));
         return new Result(last, List.copyOf(loss), examples.size(), readDev(dir));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.EktException;
 import ekt.core.Model;
 import ekt.core.NativeTrainer;
+import ekt.core.ProcessGroup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,6 +56,8 @@ public final class Trainer implements AutoCloseable {
         this.plan = new EpochPlan(data.size(), config.effectiveBatch(), config.seed(), config.bucketWindow(), data::width);
         this.totalSteps = (long) plan.stepsPerEpoch() * config.epochs();
         this.core = NativeTrainer.create(student, teacher, config.nativeOptions(totalSteps));
+        // Data parallel: every rank must plan the same batches of the same data with the same settings.
+        ProcessGroup.current().checkSame("training data and settings", runState().toString());
     }
 
     public Model student() {
@@ -166,12 +169,19 @@ public final class Trainer implements AutoCloseable {
         return lastCheckpoint;
     }
 
-    /** Writes {@code outDir/step-N} (weights, optimizer, schedule position, data position). */
+    /**
+     * Writes {@code outDir/step-N} (weights, optimizer, schedule position, data position). Data
+     * parallel, every rank holds the same weights: rank 0 writes, the others wait until it has.
+     */
     public Path checkpoint(Path outDir, TrainListener listener) {
         Path dir = outDir.resolve("step-" + steps);
-        core.save(dir, runState().toString());
+        ProcessGroup group = ProcessGroup.current();
+        if (group.isLeader()) {
+            core.save(dir, runState().toString());
+            prune(outDir);
+        }
+        group.barrier("checkpoint " + dir);
         lastCheckpoint = dir;
-        prune(outDir);
         listener.onCheckpoint(dir);
         return dir;
     }
