@@ -225,12 +225,11 @@ final class Completions {
         return lp;
     }
 
-    /** The top alternatives as {token text: logprob}, the chosen token always among them (as OpenAI does). */
+    /** The top alternatives as {token name: logprob}, the chosen token always among them (as OpenAI does). */
     private static ObjectNode top(int[] ids, float[] lps, int chosen, float chosenLogprob, TokenNames names) {
         ObjectNode o = Jsonl.object();
         for (int k = 0; k < ids.length; k++) o.put(names.of(ids[k]), lps[k]);
-        String c = names.of(chosen);
-        if (!o.has(c)) o.put(c, chosenLogprob);
+        o.put(names.of(chosen), chosenLogprob);  // the same number as token_logprobs (the two are computed apart)
         return o;
     }
 

@@ -46,6 +46,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.settings = settings;
+        HeapReturn.enable();
         int maxTokens = Math.min(settings.maxTokens(), model.info().contextLength());
         this.engine = new ServingEngine(model, new ServingEngine.Settings(settings.maxBatch(), maxTokens, settings.maxRequests(),
                 settings.memoryBudgetMb()), () -> {

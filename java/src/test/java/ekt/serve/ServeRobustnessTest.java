@@ -177,10 +177,11 @@ class ServeRobustnessTest {
 
     @Test
     void memoryReturnsToIdleAfterABurst() throws Exception {
-        String prompt = "Mia has 3 apples. ".repeat(5);
+        String prompt = "Mia has 3 apples. ".repeat(2);  // 36 tokens + 60 fit the context of 128
         String big = "{\"prompt\": \"" + prompt + "\", \"n\": 8, \"max_tokens\": 60, \"logprobs\": 5, \"stop\": [\"" + "z".repeat(100) + "\"], \"user\": \""
                 + "u".repeat(900_000) + "\"}";
         for (int i = 0; i < 4; i++) assertEquals(200, post("/completions", big).statusCode());  // warm: classes, JIT, pools: a server that has served
+        Thread.sleep(5000);  // idle: the periodic collection has run
         long idle = rss();
         List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
@@ -195,9 +196,11 @@ class ServeRobustnessTest {
         }
         burst.clear();
         await(() -> metric("ekt_requests_in_engine") == 0, "requests stayed in the engine");
-        long after = rss();
+        // The server gives memory back by itself: the engine frees its caches when idle, G1's periodic collection the heap.
+        long deadline = System.nanoTime() + 60_000_000_000L, after;
+        while ((after = rss()) > idle * 1.2 && System.nanoTime() < deadline) Thread.sleep(500);
         System.out.printf("RSS idle %d MiB, burst peak >= %d MiB, after %d MiB%n", idle >> 20, peak >> 20, after >> 20);
-        assertTrue(after <= idle * 1.2, "RSS " + (after >> 20) + " MiB after the burst, idle " + (idle >> 20) + " MiB");
+        assertTrue(after <= idle * 1.2, "RSS " + (after >> 20) + " MiB a minute after the burst, idle " + (idle >> 20) + " MiB");
     }
 
     interface Condition {
@@ -212,10 +215,8 @@ class ServeRobustnessTest {
         }
     }
 
-    /** This process's resident set after a full collection (the Java heap gives back what it does not use). */
-    static long rss() throws IOException, InterruptedException {
-        System.gc();
-        Thread.sleep(200);
+    /** This process's resident set. */
+    static long rss() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status")))
             if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
         throw new IllegalStateException("no VmRSS in /proc/self/status");
