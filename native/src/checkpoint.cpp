@@ -158,10 +158,16 @@ LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device,
 
 void convert_checkpoint(const std::string& src, const std::string& dst) {
   EKT_CHECK(dir_exists(src), "model directory not found: " << src);
+  const Architecture& arch = architecture_for(ModelConfig::load(src + "/config.json"));
   Shards shards(src);
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  for (const auto& [name, e] : shards.tensors)
-    tensors.emplace_back(name, e.load(safetensors::scalar_type(e.dtype, e.path + ": tensor '" + name + "'")));
+  for (const auto& [name, e] : shards.tensors) {
+    // Causal-mask buffers old .bin files carry: every loader rebuilds them, and Hugging Face's
+    // safetensors checkpoints leave them out.
+    bool buffer = false;
+    for (const auto& suffix : arch.ignored_suffixes) buffer = buffer || ends_with(name, suffix);
+    if (!buffer) tensors.emplace_back(name, e.load(safetensors::scalar_type(e.dtype, e.path + ": tensor '" + name + "'")));
+  }
   make_dirs(dst);
   safetensors::write(dst + "/model.safetensors", tensors, {{"format", "pt"}});
 }

@@ -19,7 +19,7 @@ struct LoadedModel {
 // Weights converted to `dtype` (float32, bfloat16 or float16) on `device`.
 LoadedModel load_checkpoint(const std::string& dir, const torch::Device& device, torch::ScalarType dtype = torch::kFloat32);
 
-// Every tensor of src's weight files (safetensors or pytorch_model.bin, single or sharded) into
+// Every weight of src's files (safetensors or pytorch_model.bin, single or sharded; causal-mask buffers left out) into
 // dst/model.safetensors, each in its stored dtype; the other files are the caller's to copy.
 void convert_checkpoint(const std::string& src, const std::string& dst);
 

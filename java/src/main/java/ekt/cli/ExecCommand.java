@@ -57,7 +57,7 @@ final class ExecCommand implements Callable<Integer> {
     @Option(names = "--memory-mb", defaultValue = "512", description = "address-space limit per child (default: ${DEFAULT-VALUE})")
     int memoryMb;
     @Option(names = "--checker", defaultValue = "paper",
-            description = "paper (a float within 1%, as ekt run) or strict (equal after rounding to 1e-6) (default: ${DEFAULT-VALUE})")
+            description = "paper (a float within 1%%, as ekt run) or strict (equal after rounding to 1e-6) (default: ${DEFAULT-VALUE})")
     String checker;
     @Option(names = "--truncate", defaultValue = "none",
             description = "none, or paper: drop <|endoftext|> and cut after the first 'answer' line, as ekt run does to completions (default: ${DEFAULT-VALUE})")

@@ -1,6 +1,7 @@
 package ekt.cli;
 
 import ekt.core.Model;
+import ekt.core.Placement;
 import ekt.serve.OpenAiServer;
 import ekt.serve.ServeSettings;
 import ekt.serve.http.HttpLimits;
@@ -59,8 +60,9 @@ final class ServeCommand implements Callable<Integer> {
         ServeSettings settings = new ServeSettings(name, apiKey == null || apiKey.isBlank() ? null : apiKey, maxN, maxTokens, maxTotalTokens,
                 ServeSettings.defaults(name).maxLogprobs(), maxRequests, maxBatch, memoryBudgetMb,
                 new HttpLimits(d.maxHeaderBytes(), maxBodyMb << 20, d.headerTimeout(), d.bodyTimeout(), d.idleTimeout(), d.maxConnections()));
+        Placement placement = device.placement();  // a missing GPU fails before any file is read
         Tokenizer tokenizer = Tokenizer.load(model);
-        try (Model m = loadModel(model)) {
+        try (Model m = loadModel(model, placement)) {
             OpenAiServer server = new OpenAiServer(m, tokenizer, model, settings, host, port, line -> System.err.println("[ekt] " + line));
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -75,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** The one place the server loads its model. */
-    private Model loadModel(Path dir) {
-        return Model.load(dir, device.placement());
+    private static Model loadModel(Path dir, Placement placement) {
+        return Model.load(dir, placement);
     }
 }

@@ -67,7 +67,7 @@ class CliStreamsTest {
                 train.err());
         assertTrue(train.err().contains("ETA"), "intermediate lines carry the ETA: " + train.err());
 
-        Path programs = Files.writeString(dir.resolve("programs.jsonl"), "{\"id\": \"p\", \"program\": \"answer = 2\", \"answer\": 2}\n");
+        Path programs = Files.writeString(dir.resolve("programs.jsonl"), "{\"id\": \"p\", \"program\": \"answer = 2.0\", \"answer\": 2}\n");
         Path results = dir.resolve("results.jsonl");
         Run exec = ekt(dir, "exec", "--in", programs.toString(), "--out", results.toString(), "--workers", "1");
         assertTrue(exec.err().contains("[exec] 1/1 programs (100%)"), exec.err());

@@ -101,7 +101,7 @@ class ScoreCommandTest {
         Map<Integer, Boolean> correct = new java.util.HashMap<>();
         for (Jsonl.Line l : Jsonl.readStrict(out)) correct.put(l.value().get("sample").asInt(), l.value().get("correct").asBoolean());
         assertEquals(Map.of(0, true, 1, false, 2, true), correct, "cut after the first answer line, EOS removed; an int is wrong (paper)");
-        assertEquals(0, Main.run("exec", "--in", in.toString(), "--out", out.toString(), "--workers", "1", "--checker", "strict"));
+        assertEquals(0, Main.run("exec", "--in", in.toString(), "--out", out.toString(), "--workers", "1", "--checker", "strict", "--overwrite"));
         correct.clear();
         for (Jsonl.Line l : Jsonl.readStrict(out)) correct.put(l.value().get("sample").asInt(), l.value().get("correct").asBoolean());
         assertEquals(Map.of(0, false, 1, true, 2, false), correct, "untruncated, the last assignment wins; strict accepts the int");

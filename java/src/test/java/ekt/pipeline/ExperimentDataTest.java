@@ -17,9 +17,13 @@ class ExperimentDataTest {
     void zeroUsableProblemsIsAnError(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("train.jsonl"), "{oops\n[1, 2]\n{\"question\": \"no answer\"}\n");
         Files.writeString(dir.resolve("test.jsonl"), "{\"question\": \"What is 6 * 7?\", \"answer\": \"6 * 7 = 42\\n#### 42\"}\n");
+        Files.writeString(dir.resolve("r.jsonl"), "");
+        Files.createDirectories(dir.resolve("student"));
+        Files.writeString(dir.resolve("student").resolve("config.json"), "{}");  // the config check only needs the directory
         Path config = dir.resolve("run.json");
         Files.writeString(config, "{\"data\": {\"train\": \"train.jsonl\", \"test\": \"test.jsonl\"}, "
-                + "\"teacher\": {\"kind\": \"replay\", \"replay_file\": \"r.jsonl\"}}");
+                + "\"teacher\": {\"kind\": \"replay\", \"replay_file\": \"r.jsonl\"}, \"student\": {\"model\": \"student\"}, "
+                + "\"methods\": [\"ekt\"]}");
         Path out = dir.resolve("run");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Experiment(RunConfig.load(config), dir, out));
