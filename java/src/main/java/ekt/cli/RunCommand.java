@@ -45,8 +45,8 @@ final class RunCommand implements Callable<Integer> {
         try (ProcessGroup group = ProcessGroup.fromEnvironment()) {
             if (seeds == null || seeds.isEmpty()) {
                 String status = new Experiment(c, dir, out).execute(until);
-                if (until != null) System.err.println("[ekt] " + status);
-                else if (group.isLeader()) printReportPaths(out);
+                if (until != null || !group.isLeader()) System.err.println("[ekt] " + status);  // rank 0 writes the report
+                else printReportPaths(out);
                 return 0;
             }
             Map<Long, List<MethodResult>> bySeed = new LinkedHashMap<>();
