@@ -160,7 +160,7 @@ void parse_rope_scaling(const nlohmann::json& j, const std::string& path, ModelC
 // interleaved pairs, theta 10000; untied, biased LM head.
 void parse_gptj(const nlohmann::json& j, const std::string& path, ModelConfig& c) {
   c.vocab_size = get_size(j, {"vocab_size"}, path);
-  c.max_positions = get_int(j, {"n_positions"}, path);
+  c.max_positions = get_size(j, {"n_positions"}, path);
   c.hidden = get_size(j, {"n_embd"}, path);
   c.layers = get_size(j, {"n_layer"}, path);
   c.heads = get_size(j, {"n_head"}, path);
