@@ -82,8 +82,7 @@ final class ChatCompletions {
             if (logprobs) choice.set("logprobs", logprobs(c, all, names)); else choice.putNull("logprobs");
             choice.put("finish_reason", c.finishReason());
         }
-        r.putObject("usage").put("prompt_tokens", prompt.length).put("completion_tokens", completionTokens)
-                .put("total_tokens", prompt.length + completionTokens);
+        Completions.usage(r, prompt.length, completionTokens);
         server.metrics.usage(prompt.length, completionTokens);
         OpenAiServer.sendJson(ex, 200, r);
     }
@@ -113,9 +112,7 @@ final class ChatCompletions {
                 ex.response().event(Jsonl.toLine(r));
             });
         } catch (RuntimeException e) {
-            ex.response().event(Jsonl.toLine(ApiError.body("server_error", e.getMessage(), null, null)));
-            ex.response().event("[DONE]");
-            ex.response().endEvents();
+            Completions.abortStream(ex, e);
             throw e;
         }
         if (!complete) return;
@@ -124,8 +121,7 @@ final class ChatCompletions {
         if (s.includeUsage()) {
             ObjectNode r = head(id, created, "chat.completion.chunk");
             r.putArray("choices");
-            r.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
-                    .put("total_tokens", promptTokens + completionTokens);
+            Completions.usage(r, promptTokens, completionTokens);
             ex.response().event(Jsonl.toLine(r));
         }
         ex.response().event("[DONE]");

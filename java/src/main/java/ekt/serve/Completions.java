@@ -121,9 +121,7 @@ final class Completions {
                 ex.response().event(Jsonl.toLine(r));
             });
         } catch (RuntimeException e) {
-            ex.response().event(Jsonl.toLine(ApiError.body("server_error", e.getMessage(), null, null)));
-            ex.response().event("[DONE]");
-            ex.response().endEvents();
+            abortStream(ex, e);
             throw e;
         }
         if (!complete) return;
@@ -149,8 +147,16 @@ final class Completions {
         if (finish == null) c.putNull("finish_reason"); else c.put("finish_reason", finish);
     }
 
-    private static void usage(ObjectNode r, long prompt, long completion) {
+    /** OpenAI's {@code usage} object, shared by completions and chat completions. */
+    static void usage(ObjectNode r, long prompt, long completion) {
         r.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
+    }
+
+    /** Ends a stream that failed midway: an OpenAI-shaped error event, then {@code [DONE]}. */
+    static void abortStream(Exchange ex, RuntimeException e) throws IOException {
+        ex.response().event(Jsonl.toLine(ApiError.body("server_error", e.getMessage(), null, null)));
+        ex.response().event("[DONE]");
+        ex.response().endEvents();
     }
 
     /** The prompt list of the request: a string, strings, token ids or lists of token ids. */
