@@ -14,12 +14,11 @@ export OMP_WAIT_POLICY=PASSIVE
 # BLAS, so OpenBLAS is named explicitly) + nlohmann-json + GoogleTest; Java 17
 # and Maven; Python 3 + numpy run the sandboxed programs and the tests' independent references;
 # node/npm fetch the tokenizer conformance reference (only if no node is installed already).
-# libgloo-dev: headers of the Gloo process group (c10d) in libtorch; python3-torch: the real
-# torchrun that the distributed tests launch through.
-APT_PACKAGES=(cmake g++ make libtorch-dev libgloo-dev python3-torch libopenblas0-pthread nlohmann-json3-dev libgtest-dev python3 python3-numpy maven openjdk-17-jdk-headless)
+# libgloo-dev: headers of the Gloo process group (c10d) in libtorch.
+APT_PACKAGES=(cmake g++ make libtorch-dev libgloo-dev libopenblas0-pthread nlohmann-json3-dev libgtest-dev python3 python3-numpy maven openjdk-17-jdk-headless)
 
 # Tests only (./ekt test): Debian's PyTorch writes the pytorch_model.bin checkpoints the loader is
-# checked against, headless Chromium renders the HTML report. Tests skip with a message without them.
+# checked against and brings the real torchrun, headless Chromium renders the HTML report. Tests skip with a message without them.
 TEST_APT_PACKAGES=(python3-torch chromium)
 
 # Missing packages of the build, plus those of the tests when called with "test".
