@@ -91,16 +91,24 @@ final class SampleCommand implements Callable<Integer> {
         OutputFile.check(out, resume, overwrite, "--prompts", prompts);
         if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
         List<SamplePrompt> todo = SampleRecords.readPrompts(prompts);
-        if (resume) {
-            Set<String> done = SampleRecords.keepComplete(out, n);
-            todo.removeIf(p -> done.contains(p.id()));
-            if (!quiet) System.err.printf("resuming: %d prompts already complete, %d to go%n", done.size(), todo.size());
-        } else {
-            Files.deleteIfExists(out);
+        try (Model m = Model.load(model.model, placement)) {
+            SampleLimits.check(n, maxNewTokens, memoryMb, m.info(), model.model, todo, prompts);
+            if (resume) {
+                Set<String> done = SampleRecords.keepComplete(out, n);
+                todo.removeIf(p -> done.contains(p.id()));
+                if (!quiet) System.err.printf("resuming: %d prompts already complete, %d to go%n", done.size(), todo.size());
+            } else {
+                Files.deleteIfExists(out);
+            }
+            if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
+            sample(m, options, todo);
         }
-        if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
-        try (Model m = Model.load(model.model, placement);
-             BufferedWriter w = Files.newBufferedWriter(out, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        return 0;
+    }
+
+    /** Samples {@code todo} into {@code out}, whole prompts flushed as they finish. */
+    private void sample(Model m, SamplingOptions options, List<SamplePrompt> todo) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(out, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              Progress bar = quiet ? null : new Progress("sample", (long) todo.size() * n, "samples", "tokens")) {
             TextCodec codec = TextCodec.forModel(model.model).orElse(null);
             Generation generation = new Generation(m, options, codec, !noTokenLogprobs);
@@ -125,7 +133,6 @@ final class SampleCommand implements Callable<Integer> {
                 }
             });
         }
-        return 0;
     }
 
     /** Java-style escapes in stop texts given on the command line: \n \t \r \\ . */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -110,5 +111,32 @@ class SampleCliTest {
         assertEquals("earlier samples\n", Files.readString(out));
         assertEquals(0, sample(m, prompts, out, "--overwrite"));
         assertEquals(4, Files.readAllLines(out).size());
+    }
+
+    @Test
+    void sizesBeyondTheModelOrTheMachineAreRefusedBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
+        Path m = Reference.make(dir.resolve("m"), "gpt2", "--positions", "64", "--vocab", "100");
+        Path prompts = Files.writeString(dir.resolve("prompts.jsonl"), "{\"id\": \"q1\", \"tokens\": [3, 1, 4]}\n");
+        Path badIds = Files.writeString(dir.resolve("bad.jsonl"), "{\"id\": \"q1\", \"tokens\": [3]}\n{\"id\": \"q2\", \"tokens\": [1, 100]}\n");
+        Path out = dir.resolve("o.jsonl");
+        String[][] cases = {
+                {prompts.toString(), "--max-new-tokens", "1000000000", "--max-new-tokens 1000000000 leaves no room for a prompt in " + m + "'s context of 64 tokens; give at most 63"},
+                {prompts.toString(), "--max-new-tokens", "64", "give at most 63"},
+                {prompts.toString(), "--memory-mb", "1000000000", "--memory-mb 1000000000 is more than this machine's"},
+                {prompts.toString(), "--n", "2000000000", "lower --n or --max-new-tokens"},
+                {badIds.toString(), "--seed", "7", badIds + ": prompt 'q2': \"tokens\"[1] = 100 is not in " + m + "'s vocabulary [0, 100)"},
+        };
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("sample", "--model", m.toString(), "--prompts", c[0], "--out", out.toString(),
+                    c[1], c[2], "--quiet"));
+            if (!c[1].equals("--max-new-tokens")) args.addAll(List.of("--max-new-tokens", "10"));
+            TrainCliTest.Result r = TrainCliTest.run(args.toArray(String[]::new));
+            assertEquals(1, r.code(), String.join(" ", c));
+            assertTrue(r.err().contains(c[3]), r.err());
+            assertFalse(Files.exists(out), "nothing written for " + String.join(" ", c));
+        }
+        assertEquals(0, TrainCliTest.run("sample", "--model", m.toString(), "--prompts", prompts.toString(), "--out", out.toString(),
+                "--max-new-tokens", "63", "--n", "2", "--quiet").code(), "the largest size the context allows is sampled");
+        assertEquals(2, Files.readAllLines(out).size());
     }
 }
