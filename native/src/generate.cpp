@@ -92,8 +92,11 @@ int64_t Generator::add_prompt(uint64_t key, std::vector<int64_t> ids, PromptOpti
 }
 
 // Sizes the batch from the budget: R rows of generated-token keys and activations, enough group
-// slots for the prompts those rows need, and a prefill workspace.
-void Generator::plan(int64_t prompt_tokens) {
+// slots for the prompts those rows need, and a prefill workspace. The rows are sized for the
+// generator's largest max_new_tokens, so the budget holds whatever arrives later, but their slots
+// are allocated (zeroed) only for the `new_tokens` the queued prompts ask for and grow on demand:
+// a server planned for 1024 new tokens that is asked for 64 zeroes 16 times less per plan.
+void Generator::plan(int64_t prompt_tokens, int64_t new_tokens) {
   const ModelConfig& c = model_.config();
   const int64_t item = static_cast<int64_t>(tensor_options_.dtype().itemsize());
   const int64_t kv = PrefixCache::bytes_per_token(c, tensor_options_);
@@ -123,7 +126,9 @@ void Generator::plan(int64_t prompt_tokens) {
   max_groups_ = groups_for(lo);
   prefill_tokens_ = std::max<int64_t>(1, std::min<int64_t>(max_groups_, 8)) * prompt_tokens;
   planned_bytes_ = bytes_for(lo);
-  cache_ = std::make_unique<PrefixCache>(c, CacheShape{max_groups_, prompt_tokens, max_rows_, decode_tokens}, tensor_options_);
+  max_decode_tokens_ = decode_tokens;
+  cache_ = std::make_unique<PrefixCache>(c, CacheShape{max_groups_, prompt_tokens, max_rows_, std::min(new_tokens, decode_tokens)},
+                                         tensor_options_);
   group_logits_ = torch::empty({max_groups_, c.vocab_size}, tensor_options_);
 }
 
@@ -177,13 +182,14 @@ void Generator::admit() {
   while (true) {
     if (!cache_) {
       if (waiting_.empty()) return;
-      int64_t longest = 0;
+      int64_t longest = 0, most_new = 0;
       for (const Work& w : waiting_) {
         const Prompt& p = prompts_[w.prompt];
         EKT_CHECK(p.options->stops.texts.empty() || p.options->stops.vocab, "stop strings need the token byte table (set_vocab)");
         longest = std::max<int64_t>(longest, static_cast<int64_t>(p.ids.size()));
+        most_new = std::max(most_new, p.options->max_new_tokens);
       }
-      plan(longest);
+      plan(longest, most_new);
     }
     int64_t free_rows = max_rows_ - static_cast<int64_t>(rows_.size());
     std::vector<std::pair<int64_t, int64_t>> starts;  // (group, sample)
@@ -219,12 +225,20 @@ void Generator::prefill(const std::vector<Work>& work) {
   const auto t0 = Clock::now();
   const ModelConfig& c = model_.config();
   const int64_t batch = static_cast<int64_t>(work.size());
-  int64_t longest = 0;
-  for (const Work& w : work) longest = std::max<int64_t>(longest, static_cast<int64_t>(prompts_[w.prompt].ids.size()));
+  int64_t longest = 0, most_new = 0;
+  for (const Work& w : work) {
+    longest = std::max<int64_t>(longest, static_cast<int64_t>(prompts_[w.prompt].ids.size()));
+    most_new = std::max(most_new, prompts_[w.prompt].options->max_new_tokens);
+  }
   if (longest > cache_->shape().prompt_tokens) {
     std::vector<int64_t> lengths;
     for (const Group& g : groups_) lengths.push_back(g.length);
     cache_->grow_prompt_tokens(longest, static_cast<int64_t>(groups_.size()), lengths);
+  }
+  if (most_new > cache_->shape().decode_tokens) {
+    std::vector<int64_t> decoded;
+    for (const Row& row : rows_) decoded.push_back(static_cast<int64_t>(row.tokens.size()) - 1);
+    cache_->grow_decode_tokens(std::min(std::max(most_new, 2 * cache_->shape().decode_tokens), max_decode_tokens_), decoded);
   }
   std::vector<int64_t> ids(static_cast<size_t>(batch * longest), 0);
   std::vector<uint8_t> valid(ids.size(), 0);

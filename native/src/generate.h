@@ -110,7 +110,7 @@ class Generator {
     Clock::time_point started;
   };
 
-  void plan(int64_t prompt_tokens);
+  void plan(int64_t prompt_tokens, int64_t new_tokens);
   void admit();
   void prefill(const std::vector<Work>& work);
   void start_samples(std::vector<std::pair<int64_t, int64_t>> group_samples);
@@ -140,7 +140,7 @@ class Generator {
   int64_t queued_samples_ = 0, done_samples_ = 0;
 
   // Memory plan (plan()).
-  int64_t max_rows_ = 0, max_groups_ = 0, prefill_tokens_ = 0, budget_ = 0, planned_bytes_ = 0;
+  int64_t max_rows_ = 0, max_groups_ = 0, max_decode_tokens_ = 0, prefill_tokens_ = 0, budget_ = 0, planned_bytes_ = 0;
   // Counters.
   int64_t steps_ = 0, decoded_tokens_ = 0, prefilled_tokens_ = 0, first_tokens_ = 0;
   double prefill_seconds_ = 0, decode_seconds_ = 0;

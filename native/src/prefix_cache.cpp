@@ -84,6 +84,21 @@ void PrefixCache::grow_prompt_tokens(int64_t prompt_tokens, int64_t live_groups,
   shape_.prompt_tokens = prompt_tokens;
 }
 
+void PrefixCache::grow_decode_tokens(int64_t decode_tokens, const std::vector<int64_t>& row_decoded) {
+  if (decode_tokens <= shape_.decode_tokens) return;
+  for (auto* layers : {&row_k, &row_v}) {
+    for (torch::Tensor& t : *layers) {
+      torch::Tensor grown = torch::zeros({t.size(0), t.size(1), decode_tokens, t.size(3)}, options_);
+      for (size_t r = 0; r < row_decoded.size(); ++r) {
+        const auto row = static_cast<int64_t>(r);
+        if (row_decoded[r] > 0) grown[row].narrow(1, 0, row_decoded[r]).copy_(t[row].narrow(1, 0, row_decoded[r]));
+      }
+      t = grown;
+    }
+  }
+  shape_.decode_tokens = decode_tokens;
+}
+
 DecodeBatch::DecodeBatch(PrefixCache& cache, AttentionPath path, const std::vector<int64_t>& row_group,
                          const std::vector<int64_t>& row_decoded, const std::vector<int64_t>& group_length)
     : cache_(cache),

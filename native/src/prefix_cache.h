@@ -40,6 +40,8 @@ class PrefixCache {
   void move_row(int64_t from, int64_t to, int64_t decoded);
   // Reallocates the prefix slots for longer prompts, keeping the first `live_groups` groups.
   void grow_prompt_tokens(int64_t prompt_tokens, int64_t live_groups, const std::vector<int64_t>& group_length);
+  // Widens every row to `decode_tokens` generated-token slots, keeping each live row's first row_decoded[r].
+  void grow_decode_tokens(int64_t decode_tokens, const std::vector<int64_t>& row_decoded);
 
   // Per layer: prompt keys/values (groups, Hkv, prompt_tokens, D), generated (rows, Hkv, decode_tokens, D).
   std::vector<torch::Tensor> prefix_k, prefix_v, row_k, row_v;

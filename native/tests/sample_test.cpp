@@ -331,6 +331,39 @@ TEST(Generator, PromptsWithTheirOwnSettingsDrawWhatTheyDrawAlone) {
   for (const auto& f : plain.finished()) EXPECT_EQ(f.tokens, batched.at({0, f.sample}).first);
 }
 
+// The rows' generated-token slots are allocated for the queued requests' max_new_tokens and grow
+// when a longer request joins the running batch: the live rows keep their keys, and both requests
+// draw what they draw alone.
+TEST(Generator, ALongerRequestJoiningTheBatchGrowsTheCache) {
+  auto model = random_model("gpt2", 4);
+  ekt::GenerationOptions o;
+  o.max_new_tokens = 40;
+  o.token_events = true;
+  std::vector<ekt::PromptOptions> requests(2);
+  requests[0].samples = 3, requests[0].max_new_tokens = 6, requests[0].seed = 1, requests[0].sampling.temperature = 0.8;
+  requests[1].samples = 2, requests[1].max_new_tokens = 40, requests[1].seed = 2, requests[1].sampling.temperature = 0.8;
+  for (auto& r : requests) r.stops.eos = -1;
+  ekt::Generator g(*model, o);
+  g.add_prompt(7, test_prompts()[0], requests[0]);
+  {
+    c10::InferenceMode inference;
+    g.run(2);  // planned for 6 new tokens; the short request's rows are mid-sample
+  }
+  EXPECT_EQ(g.stats()["live_rows"].get<int64_t>(), 3);
+  g.add_prompt(8, test_prompts()[1], requests[1]);
+  const auto together = drain_events(g);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ekt::Generator alone(*model, o);
+    alone.add_prompt(7 + i, test_prompts()[i], requests[i]);
+    const auto single = drain_events(alone);
+    for (int64_t s = 0; s < requests[i].samples; ++s) {
+      const auto& got = together.at({static_cast<int64_t>(i), s});
+      EXPECT_EQ(got, single.at({0, s})) << "prompt " << i << " sample " << s;
+      EXPECT_EQ(static_cast<int64_t>(got.first.size()), requests[i].max_new_tokens);
+    }
+  }
+}
+
 TEST(Generator, TopLogprobsAreTheRawDistributionsBest) {
   auto model = random_model("gpt2", 5);
   ekt::GenerationOptions o;
