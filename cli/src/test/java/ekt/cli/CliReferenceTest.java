@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The README's CLI reference is picocli's own usage text of every command. After changing an
  * option, regenerate it with
- * {@code mvn -pl java verify -Dtest=CliReferenceTest -Dekt.readme.update=true -Dsurefire.failIfNoSpecifiedTests=false}.
+ * {@code mvn -pl cli -am verify -Dtest=CliReferenceTest -Dekt.readme.update=true -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class CliReferenceTest {
     static final String START = "<!-- cli-reference: generated from picocli by CliReferenceTest; do not edit -->\n";

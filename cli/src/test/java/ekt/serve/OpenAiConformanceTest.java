@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * `ekt serve` driven by the official openai npm client (v6, pinned): every completions field,
  * streaming chunk by chunk against the whole answer for the same seed, chat through the
- * checkpoint's template, error shapes and status codes (java/src/test/node/openai-conformance.mjs
+ * checkpoint's template, error shapes and status codes (cli/src/test/node/openai-conformance.mjs
  * holds the checks; it fails at the first one that does not hold).
  */
 class OpenAiConformanceTest {
@@ -25,7 +25,7 @@ class OpenAiConformanceTest {
         try (TinyServer chat = new TinyServer(dir.resolve("chat"), TinyServer.CHAT_TEMPLATE, TinyServer.settings());
              TinyServer plain = new TinyServer(dir.resolve("plain"), null, TinyServer.settings())) {
             String ids = Jsonl.JSON.writeValueAsString(List.of(chat.tokenizer.encode("Mia has 3 apples and buys 2 more."), chat.tokenizer.encode("x = 1")));
-            Path script = Npm.repo().resolve("java/src/test/node/openai-conformance.mjs");
+            Path script = Npm.repo().resolve("cli/src/test/node/openai-conformance.mjs");
             String out = Npm.run(List.of(npm.node().toString(), script.toString(), npm.modules().toString(), chat.baseUrl(), TinyServer.KEY,
                     TinyServer.NAME, plain.baseUrl(), ids), 600);
             assertTrue(out.contains("all passed"), out);

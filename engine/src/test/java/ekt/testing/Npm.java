@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * npm packages the tests compare against (reference tokenizers, the official openai client),
- * installed at pinned versions into a folder under java/target, once per clean build. node and
+ * installed at pinned versions into a folder under the testing module's target/, once per clean build. node and
  * npm are looked up on PATH; tests that need them are skipped where they are missing.
  */
 public final class Npm {
@@ -24,12 +24,12 @@ public final class Npm {
         this.node = node;
     }
 
-    /** Installs {@code packages} ("name@version") into java/target/{@code folder} unless there already. */
+    /** Installs {@code packages} ("name@version") into target/{@code folder} of the module under test unless there already. */
     public static Npm installed(String folder, List<String> packages, String purpose) throws IOException, InterruptedException {
         Path node = onPath("node");
         Path npm = onPath("npm");
         assumeTrue(node != null && npm != null, "node and npm are not on PATH: skipping " + purpose);
-        Npm n = new Npm(repo().resolve("java/target").resolve(folder), node);
+        Npm n = new Npm(Path.of("target").toAbsolutePath().resolve(folder), node);
         boolean present = packages.stream().allMatch(p -> Files.isRegularFile(n.modules().resolve(p.substring(0, p.lastIndexOf('@'))).resolve("package.json")));
         if (!present) {
             List<String> command = new ArrayList<>(List.of(npm.toString(), "install", "--no-save", "--no-audit", "--no-fund", "--prefix", n.prefix.toString()));
@@ -39,7 +39,7 @@ public final class Npm {
         return n;
     }
 
-    /** The repository root (tests run in java/). */
+    /** The repository root (tests run in their module's folder). */
     public static Path repo() {
         return Path.of(System.getProperty("ekt.repo.dir", "..")).toAbsolutePath().normalize();
     }

