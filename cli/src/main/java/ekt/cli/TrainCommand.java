@@ -4,7 +4,7 @@ import ekt.core.Model;
 import ekt.core.Placement;
 import ekt.core.ProcessGroup;
 import ekt.tokenizer.Tokenizer;
-import ekt.train.TextCodec;
+import ekt.sample.TextCodec;
 import ekt.train.TrainConfig;
 import ekt.train.TrainListener;
 import ekt.train.Trainer;
@@ -163,6 +163,6 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = codec != null ? Path.of(codec) : model;
         boolean present = Tokenizer.isPresent(dir);
         if (codec != null && !present) throw new IllegalArgumentException("--codec " + codec + ": not 'bytes' and no tokenizer files there");
-        return present ? Tokenizer.load(dir)::encode : null;
+        return present ? TextCodec.of(Tokenizer.load(dir)) : null;
     }
 }

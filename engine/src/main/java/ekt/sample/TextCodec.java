@@ -7,8 +7,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Text to token ids and back, for one model's vocabulary. The sampling engine itself works on
- * token ids; a codec adds text prompts, sample text and stop strings on top.
+ * Text to token ids and back, for one model's vocabulary: the one tokenizer seam of the engine.
+ * Sampling and training work on token ids; a codec adds text prompts, sample text, stop strings
+ * and text training records on top.
  */
 public interface TextCodec {
     int[] encode(String text);
@@ -27,6 +28,31 @@ public interface TextCodec {
     /** The codec of a model directory, if it has a tokenizer. */
     static Optional<TextCodec> forModel(Path modelDir) {
         return Tokenizer.isPresent(modelDir) ? Optional.of(of(Tokenizer.load(modelDir))) : Optional.empty();
+    }
+
+    /** One token per UTF-8 byte (ids 0-255), for byte-level models and tests. */
+    static TextCodec utf8Bytes() {
+        return new TextCodec() {
+            @Override
+            public int[] encode(String text) {
+                byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+                int[] ids = new int[bytes.length];
+                for (int i = 0; i < bytes.length; i++) ids[i] = bytes[i] & 0xff;
+                return ids;
+            }
+
+            @Override
+            public String decode(int[] tokens) {
+                byte[] bytes = new byte[tokens.length];
+                for (int i = 0; i < tokens.length; i++) bytes[i] = (byte) tokens[i];
+                return new String(bytes, StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public byte[] tokenBytes(int id) {
+                return new byte[]{(byte) id};
+            }
+        };
     }
 
     /** The codec of a tokenizer: text with special tokens as plain text, raw token bytes. */

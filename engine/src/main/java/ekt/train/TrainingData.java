@@ -3,6 +3,7 @@ package ekt.train;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ekt.sample.TextCodec;
 
 import java.io.BufferedReader;
 import java.io.IOException;

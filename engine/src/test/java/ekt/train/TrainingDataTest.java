@@ -1,5 +1,6 @@
 package ekt.train;
 
+import ekt.sample.TextCodec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +39,17 @@ class TrainingDataTest {
     void tokensMergedAcrossTheBoundaryStayWithTheCompletion() {
         // A codec that merges "ab" into one token: the whole text is encoded at once, and the
         // prompt keeps only the prefix that its own encoding agrees with.
-        TextCodec merging = s -> s.replace("ab", "Z").chars().toArray();
+        TextCodec merging = new TextCodec() {
+            @Override
+            public int[] encode(String s) {
+                return s.replace("ab", "Z").chars().toArray();
+            }
+
+            @Override
+            public String decode(int[] tokens) {
+                return new String(tokens, 0, tokens.length).replace("Z", "ab");
+            }
+        };
         TrainingExample e = TrainingData.encode("x", "ca", "bd", merging);
         assertArrayEquals(new int[]{'c'}, e.prompt());
         assertArrayEquals(new int[]{'Z', 'd'}, e.completion());

@@ -13,6 +13,7 @@ import ekt.pipeline.RunDirectory;
 import ekt.pipeline.SelectStage;
 import ekt.pipeline.Selection;
 import ekt.pipeline.TrainStage;
+import ekt.sample.TextCodec;
 import ekt.tokenizer.BpeTrainer;
 import ekt.tokenizer.Tokenizer;
 import ekt.train.TrainConfig;
@@ -114,13 +115,14 @@ public final class Demo {
             AtomicFiles.moveDirectory(tmp, tokenizerDir);
         }
         Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
+        TextCodec codec = TextCodec.of(tokenizer);
 
         Path teacherInit = initModel("teacher-init", options.teacherConfig(tokenizer), tokenizerDir, seed);
         Path studentInit = initModel("student-init", options.studentConfig(tokenizer), tokenizerDir, seed + 1);
         Path teacher = TrainStage.run(setup, "teacher-train", teacherInit, null, data.resolve("teacher-source.jsonl"),
-                options.setupTraining(options.teacherEpochs(), seed, 0), tokenizer::encode, placement).model();
+                options.setupTraining(options.teacherEpochs(), seed, 0), codec, placement).model();
         Path student = TrainStage.run(setup, "student-pretrain", studentInit, null, data.resolve("student-pretrain.jsonl"),
-                options.setupTraining(options.pretrainEpochs(), seed + 1, 2), tokenizer::encode, placement).model();
+                options.setupTraining(options.pretrainEpochs(), seed + 1, 2), codec, placement).model();
         return new Models(teacher.getParent(), student, tokenizerDir);
     }
 

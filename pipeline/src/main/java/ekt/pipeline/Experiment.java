@@ -219,8 +219,8 @@ public final class Experiment {
         return student;
     }
 
-    ekt.train.TextCodec trainCodec() {
-        return studentCodec::encode;
+    TextCodec trainCodec() {
+        return studentCodec;
     }
 
     /** A model directory run by the engine as a prompt completer, with its own tokenizer. */
