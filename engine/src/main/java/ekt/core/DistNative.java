@@ -7,7 +7,7 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /** JavaCPP binding of {@code native/include/ekt/dist_api.h}; callers use {@link ProcessGroup}. */
 @Platform(include = "ekt/dist_api.h", link = "ektcore")
-public final class DistNative {
+final class DistNative {
     static {
         Loader.load();
     }

@@ -6,7 +6,7 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /** JavaCPP binding of {@code native/include/ekt/init_api.h}; callers use {@link Model#init}. */
 @Platform(include = "ekt/init_api.h", link = "ektcore")
-public final class InitNative {
+final class InitNative {
     static {
         Loader.load();
     }

@@ -12,7 +12,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * channel. Callers use {@link Model}; this class is the raw boundary.
  */
 @Platform(include = "ekt/api.h", link = "ektcore")
-public final class ModelNative {
+final class ModelNative {
     static {
         Loader.load();
     }

@@ -12,7 +12,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * {@link Sampler}; this class is the raw boundary.
  */
 @Platform(include = "ekt/sample_api.h", link = "ektcore")
-public final class SampleNative {
+final class SampleNative {
     static {
         Loader.load();
     }

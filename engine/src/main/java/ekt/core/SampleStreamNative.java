@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * and {@link Model#score}.
  */
 @Platform(include = "ekt/sample_stream_api.h", link = "ektcore")
-public final class SampleStreamNative {
+final class SampleStreamNative {
     static {
         Loader.load();
     }

@@ -12,7 +12,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * or {@code ekt.train.Trainer}; this class is the raw boundary.
  */
 @Platform(include = "ekt/train_api.h", link = "ektcore")
-public final class TrainNative {
+final class TrainNative {
     static {
         Loader.load();
     }
