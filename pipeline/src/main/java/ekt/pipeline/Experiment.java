@@ -104,23 +104,33 @@ public final class Experiment {
         ExecConfig exec = ExecConfig.defaults().withWorkers(config.execution().workers()).withTimeoutMs(config.execution().timeoutMs())
                 .withMemoryMb(config.execution().memoryMb()).withChecker(Choices.parse("execution.checker", config.execution().checker(), AnswerChecker.class));
         List<MethodResult> results = new ArrayList<>();
-        Set<String> teacherSolved;
+        // Only EKT and KD learn from the teacher's selected samples; the teacher itself is also
+        // needed by its own few-shot row. Other methods run without either.
+        boolean teacherStages = until != null || config.methods().contains("ekt") || config.methods().contains("kd");
+        boolean teacherNeeded = teacherStages || config.methods().contains("fewshot_teacher");
+        Set<String> teacherSolved = null;
         List<String> notes;
-        try (ExecutorPool pool = ExecutorPool.start(exec); Teacher teacher = Teachers.open(config.teacher(), configDir, config.devices().teacher())) {
-            RunConfig.TeacherConfig t = config.teacher();
-            SamplingSpec teacherSpec = new SamplingSpec(t.n(), t.temperature(), t.topK(), t.topP(), t.maxNewTokens(), List.of(), t.seed());
+        try (ExecutorPool pool = ExecutorPool.start(exec);
+             Teacher teacher = teacherNeeded ? Teachers.open(config.teacher(), configDir, config.devices().teacher()) : null) {
             countPromptTruncations();
-            SampleStage.run(run, "teacher-samples", teacher, train, this::teacherPrompt, teacherSpec, CHUNK);
-            if (until == TeacherStage.SAMPLE) return "sampled: " + run.counts("teacher-samples");
-            ExecuteStage.run(run, "teacher-samples", "teacher-exec", EvaluateStage.byId(train), prompts, pool);
-            if (until == TeacherStage.EXECUTE) return "executed: " + run.counts("teacher-exec");
-            Path pairs = SelectStage.run(run, "teacher-exec", "select", train,
-                    Choices.parse("selection.policy", config.selection().policy(), Selection.Policy.class), config.selection().maxPerProblem());
-            if (until == TeacherStage.SELECT) return "selected: " + run.counts("select");
-            List<Selection.Pair> selected = SelectStage.read(pairs);  // every policy selects from each solved problem
-            teacherSolved = selected.stream().map(Selection.Pair::id).collect(Collectors.toCollection(LinkedHashSet::new));
-            double coverage = teacherSolved.size() / (double) Math.max(1, train.size());
-            int pairCount = selected.size();
+            Path pairs = null;
+            double coverage = 0;
+            int pairCount = 0;
+            if (teacherStages) {
+                RunConfig.TeacherConfig t = config.teacher();
+                SamplingSpec teacherSpec = new SamplingSpec(t.n(), t.temperature(), t.topK(), t.topP(), t.maxNewTokens(), List.of(), t.seed());
+                SampleStage.run(run, "teacher-samples", teacher, train, this::teacherPrompt, teacherSpec, CHUNK);
+                if (until == TeacherStage.SAMPLE) return "sampled: " + run.counts("teacher-samples");
+                ExecuteStage.run(run, "teacher-samples", "teacher-exec", EvaluateStage.byId(train), prompts, pool);
+                if (until == TeacherStage.EXECUTE) return "executed: " + run.counts("teacher-exec");
+                pairs = SelectStage.run(run, "teacher-exec", "select", train,
+                        Choices.parse("selection.policy", config.selection().policy(), Selection.Policy.class), config.selection().maxPerProblem());
+                if (until == TeacherStage.SELECT) return "selected: " + run.counts("select");
+                List<Selection.Pair> selected = SelectStage.read(pairs);  // every policy selects from each solved problem
+                teacherSolved = selected.stream().map(Selection.Pair::id).collect(Collectors.toCollection(LinkedHashSet::new));
+                coverage = teacherSolved.size() / (double) Math.max(1, train.size());
+                pairCount = selected.size();
+            }
             Methods methods = new Methods(this, pool);
             String shots = prompts.fewShotPrefix().isEmpty() ? "zero-shot prompt" : "few-shot";  // a config may leave the prefix empty
             for (String m : config.methods()) {

@@ -92,7 +92,7 @@ class DevMonitorTest {
     }
 
     /** A randomly initialised one-layer GPT-Neo with a BPE vocabulary learned on the problems' texts. */
-    private static Path tinyStudent(Path dir, List<WordProblems.Generated> problems) {
+    static Path tinyStudent(Path dir, List<WordProblems.Generated> problems) {
         List<String> texts = problems.stream().map(g -> Prompts.trainingText(g.question(), "\n" + g.program())).toList();
         Tokenizer tokenizer = BpeTrainer.train(texts, 150);
         ObjectNode c = Jsonl.object().put("model_type", "gpt_neo").put("vocab_size", tokenizer.vocabSize()).put("bos_token_id", tokenizer.eosId())
@@ -125,7 +125,7 @@ class DevMonitorTest {
         return out;
     }
 
-    private static void writeProblems(Path file, List<WordProblems.Generated> problems) throws IOException {
+    static void writeProblems(Path file, List<WordProblems.Generated> problems) throws IOException {
         List<String> lines = new ArrayList<>();
         for (WordProblems.Generated g : problems) lines.add(Jsonl.toLine(Jsonl.object().put("question", g.question()).put("answer", g.answer())));
         Files.write(file, lines);
