@@ -79,7 +79,8 @@ final class TrainCommand implements Callable<Integer> {
                 .bucketWindow(bucketWindow).logEvery(logEvery).saveEvery(saveEvery).keepCheckpoints(keep).stopAfter(stopAfter)
                 .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers)
                 .precision(placement.dtype()).build();
-        List<TrainingExample> examples = TrainingData.read(data, textCodec());
+        Tokenizer tokenizer = tokenizer();
+        List<TrainingExample> examples = TrainingData.read(data, textCodec(tokenizer));
         Path start = resumeFrom();
         // Under torchrun or srun this process is one rank of a data-parallel job (nothing new otherwise).
         // The student keeps float32 master weights; --dtype bfloat16 makes its products bfloat16.
@@ -115,6 +116,9 @@ final class TrainCommand implements Callable<Integer> {
 
                     @Override
                     public void onCheckpoint(Path dir) {
+                        // the tokenizer beside the weights (generation_config.json comes from the core):
+                        // ekt sample and ekt serve take the checkpoint as it is
+                        if (tokenizer != null && group.isLeader()) tokenizer.save(dir);
                         if (progress != null) progress.log("checkpoint " + dir);
                     }
                 });
@@ -155,14 +159,20 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The one place that maps --codec to a tokenizer: "bytes", a tokenizer directory, or by
-     * default the model directory's own tokenizer; text records fail clearly without one.
+     * The one place that maps --codec to a tokenizer: a tokenizer directory, or by default the
+     * model directory's own tokenizer; null for "bytes" or a model without one.
      */
-    private TextCodec textCodec() {
-        if ("bytes".equals(codec)) return TextCodec.utf8Bytes();
+    private Tokenizer tokenizer() {
+        if ("bytes".equals(codec)) return null;
         Path dir = codec != null ? Path.of(codec) : model;
         boolean present = Tokenizer.isPresent(dir);
         if (codec != null && !present) throw new IllegalArgumentException("--codec " + codec + ": not 'bytes' and no tokenizer files there");
-        return present ? TextCodec.of(Tokenizer.load(dir)) : null;
+        return present ? Tokenizer.load(dir) : null;
+    }
+
+    /** The text encoding of text records: UTF-8 bytes for --codec bytes, else the tokenizer; text records fail clearly without one. */
+    private TextCodec textCodec(Tokenizer tokenizer) {
+        if ("bytes".equals(codec)) return TextCodec.utf8Bytes();
+        return tokenizer == null ? null : TextCodec.of(tokenizer);
     }
 }

@@ -1,6 +1,8 @@
 package ekt.cli;
 
 import ekt.testing.Reference;
+import ekt.tokenizer.BpeTrainer;
+import ekt.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +83,35 @@ class TrainCliTest {
         Result c = run(refused.toArray(String[]::new));
         assertEquals(1, c.code());
         assertTrue(c.err().contains("more than the max length 16"), c.err());
+    }
+
+    @Test
+    void checkpointsCarryTheTokenizerSoSampleTakesThemAsTheyAre(@TempDir Path dir) throws Exception {
+        List<String> texts = List.of("# add two numbers", "answer = 2 + 3", "# times", "answer = 4 * 5");
+        Tokenizer tokenizer = BpeTrainer.train(texts, 20);
+        Path model = Reference.make(dir.resolve("m"), "gpt_neo", "--vocab", Integer.toString(tokenizer.vocabSize()), "--positions", "32");
+        tokenizer.save(model);
+        Path data = Files.write(dir.resolve("train.jsonl"), List.of(
+                "{\"id\": \"a\", \"prompt\": \"# add two numbers\\n\", \"completion\": \"answer = 2 + 3\"}",
+                "{\"id\": \"b\", \"prompt\": \"# times\\n\", \"completion\": \"answer = 4 * 5\"}"));
+        Result t = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("run").toString(),
+                "--epochs", "1", "--micro-batch", "2", "--accum", "1", "--max-length", "24", "--warmup", "0");
+        assertEquals(0, t.code(), t.err());
+        Path checkpoint = Path.of(t.out().trim());
+        assertTrue(Files.isRegularFile(checkpoint.resolve(Tokenizer.TOKENIZER_JSON)), "tokenizer saved with the weights");
+
+        Path prompts = Files.writeString(dir.resolve("prompts.jsonl"), "{\"id\": \"q\", \"prompt\": \"# add two numbers\\n\"}\n");
+        Path samples = dir.resolve("samples.jsonl");
+        Result s = run("sample", "--model", checkpoint.toString(), "--prompts", prompts.toString(), "--n", "2",
+                "--max-new-tokens", "3", "--out", samples.toString());
+        assertEquals(0, s.code(), s.err());
+        List<String> lines = Files.readAllLines(samples);
+        assertEquals(2, lines.size());
+        for (String l : lines) {
+            var r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(l);
+            assertEquals(tokenizer.decode(new com.fasterxml.jackson.databind.ObjectMapper().convertValue(r.get("tokens"), int[].class)),
+                    r.get("text").asText(), "text decoded with the saved tokenizer: " + l);
+        }
     }
 
     @Test
