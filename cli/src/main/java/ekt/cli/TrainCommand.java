@@ -3,8 +3,8 @@ package ekt.cli;
 import ekt.core.Model;
 import ekt.core.Placement;
 import ekt.core.ProcessGroup;
-import ekt.tokenizer.Tokenizer;
 import ekt.sample.TextCodec;
+import ekt.tokenizer.Tokenizer;
 import ekt.train.TrainConfig;
 import ekt.train.TrainListener;
 import ekt.train.Trainer;
@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import static ekt.train.TrainConfig.DEFAULTS;
+
 /** {@code ekt train}: fine-tune a student on (prompt, completion) pairs, optionally distilling from a teacher. */
 @Command(name = "train", description = "Fine-tune a model on JSONL training pairs (defaults: the paper's settings).")
 final class TrainCommand implements Callable<Integer> {
@@ -39,28 +41,28 @@ final class TrainCommand implements Callable<Integer> {
     String resume;
     @picocli.CommandLine.Mixin
     DeviceOptions device = new DeviceOptions();
-    @Option(names = "--epochs", defaultValue = "140") int epochs;
-    @Option(names = "--lr", defaultValue = "1e-4") double lr;
-    @Option(names = "--weight-decay", defaultValue = "0.1") double weightDecay;
-    @Option(names = "--warmup", defaultValue = "100", description = "warmup steps") int warmup;
-    @Option(names = "--schedule", defaultValue = "linear", description = "linear, cosine, constant") String schedule;
-    @Option(names = "--clip", defaultValue = "1.0", description = "gradient-norm clipping; 0 disables") double clip;
-    @Option(names = "--micro-batch", description = "rows per micro-batch (default: ${DEFAULT-VALUE})") int batch = 16;  // no defaultValue: see Renamed
-    @Option(names = "--accum", defaultValue = "2", description = "micro-batches per optimizer step") int accum;
-    @Option(names = "--max-length", defaultValue = "400", description = "tokens per padded sequence; 0 = model context") int maxLength;
-    @Option(names = "--mask", defaultValue = "all", description = "loss mask: all (paper), no-padding, completion-only") String mask;
-    @Option(names = "--on-overflow", defaultValue = "truncate", description = "examples over --max-length: truncate or refuse") String overflow;
-    @Option(names = "--pad-id", defaultValue = "-1", description = "padding token; -1 = the model's eos_token_id") int padId;
-    @Option(names = "--seed", defaultValue = "42") long seed;
-    @Option(names = "--bucket-window", defaultValue = "1", description = "sort lengths across this many steps (1 = off)") int bucketWindow;
-    @Option(names = "--log-every", defaultValue = "10") int logEvery;
-    @Option(names = "--save-every", defaultValue = "0", description = "checkpoint interval in steps; 0 = only at the end") int saveEvery;
-    @Option(names = "--keep", defaultValue = "0", description = "keep only the newest N checkpoints; 0 = all") int keep;
-    @Option(names = "--stop-after", defaultValue = "0", description = "stop (and checkpoint) after N steps of this invocation") int stopAfter;
-    @Option(names = "--kd-weight", defaultValue = "1.0") double kdWeight;
-    @Option(names = "--kd-temperature", defaultValue = "1.0") double kdTemperature;
-    @Option(names = "--peak-gflops", defaultValue = "375", description = "peak GFLOP/s for the MFU figure") double peakGflops;
-    @Option(names = "--workers", defaultValue = "0", description = "data-parallel threads in the core; 0 = one per core thread") int workers;
+    @Option(names = "--epochs") int epochs = DEFAULTS.epochs();
+    @Option(names = "--lr") double lr = DEFAULTS.lr();
+    @Option(names = "--weight-decay") double weightDecay = DEFAULTS.weightDecay();
+    @Option(names = "--warmup", description = "warmup steps") int warmup = DEFAULTS.warmupSteps();
+    @Option(names = "--schedule", description = "linear, cosine, constant") String schedule = Choices.name(DEFAULTS.schedule());
+    @Option(names = "--clip", description = "gradient-norm clipping; 0 disables") double clip = DEFAULTS.maxGradNorm();
+    @Option(names = "--micro-batch", description = "rows per micro-batch (default: ${DEFAULT-VALUE})") int batch = DEFAULTS.batchSize();  // no defaultValue: see Renamed
+    @Option(names = "--accum", description = "micro-batches per optimizer step") int accum = DEFAULTS.accum();
+    @Option(names = "--max-length", description = "tokens per padded sequence; 0 = model context") int maxLength = DEFAULTS.maxLength();
+    @Option(names = "--mask", description = "loss mask: all (paper), no-padding, completion-only") String mask = Choices.name(DEFAULTS.mask());
+    @Option(names = "--on-overflow", description = "examples over --max-length: truncate or refuse") String overflow = Choices.name(DEFAULTS.overflow());
+    @Option(names = "--pad-id", description = "padding token; -1 = the model's eos_token_id") int padId = DEFAULTS.padId();
+    @Option(names = "--seed") long seed = DEFAULTS.seed();
+    @Option(names = "--bucket-window", description = "sort lengths across this many steps (1 = off)") int bucketWindow = DEFAULTS.bucketWindow();
+    @Option(names = "--log-every") int logEvery = DEFAULTS.logEvery();
+    @Option(names = "--save-every", description = "checkpoint interval in steps; 0 = only at the end") int saveEvery = DEFAULTS.saveEvery();
+    @Option(names = "--keep", description = "keep only the newest N checkpoints; 0 = all") int keep = DEFAULTS.keepCheckpoints();
+    @Option(names = "--stop-after", description = "stop (and checkpoint) after N steps of this invocation") int stopAfter = DEFAULTS.stopAfter();
+    @Option(names = "--kd-weight") double kdWeight = DEFAULTS.kdWeight();
+    @Option(names = "--kd-temperature") double kdTemperature = DEFAULTS.kdTemperature();
+    @Option(names = "--peak-gflops", description = "peak GFLOP/s for the MFU figure") double peakGflops = DEFAULTS.peakGflops();
+    @Option(names = "--workers", description = "data-parallel threads in the core; 0 = one per core thread") int workers = DEFAULTS.workers();
     @Option(names = "--codec", description = "text encoding of text records: 'bytes' (UTF-8 bytes as ids) or a tokenizer directory (default: the model's own tokenizer)") String codec;
 
     @Option(names = "--batch", hidden = true)

@@ -77,6 +77,12 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         return batchSize * accum;
     }
 
+    /**
+     * The paper's settings: the one definition of every training default (the builder's), which
+     * {@code ekt train}'s options and a run config's {@code student} section start from.
+     */
+    public static final TrainConfig DEFAULTS = builder().build();
+
     public static Builder builder() {
         return new Builder();
     }

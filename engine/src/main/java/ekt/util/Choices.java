@@ -9,6 +9,11 @@ public final class Choices {
     private Choices() {
     }
 
+    /** How users write {@code value} ("no-padding" for NO_PADDING): what {@link #parse} reads back. */
+    public static String name(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
     /** The constant {@code value} names; an unknown one fails naming {@code what} and the choices. */
     public static <E extends Enum<E>> E parse(String what, String value, Class<E> type) {
         List<String> names = Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();

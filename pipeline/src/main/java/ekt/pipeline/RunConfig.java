@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.core.Placement;
+import ekt.train.TrainConfig;
+import ekt.util.Choices;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -106,16 +108,17 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
                           @JsonProperty("eval_every_epochs") Integer evalEveryEpochs, String checkpoint) {
         public Student {
             if (model == null) throw new IllegalArgumentException("student needs 'model' (a checkpoint directory)");
-            epochs = epochs == null ? 140 : epochs;
-            lr = lr == null ? 1e-4 : lr;
-            weightDecay = weightDecay == null ? 0.1 : weightDecay;
-            warmupSteps = warmupSteps == null ? 100 : warmupSteps;
-            schedule = schedule == null ? "linear" : schedule;
-            batch = batch == null ? 16 : batch;
-            accum = accum == null ? 2 : accum;
-            maxLength = maxLength == null ? 400 : maxLength;
-            mask = mask == null ? "all" : mask;
-            seed = seed == null ? 0 : seed;
+            TrainConfig d = TrainConfig.DEFAULTS;
+            epochs = epochs == null ? d.epochs() : epochs;
+            lr = lr == null ? d.lr() : lr;
+            weightDecay = weightDecay == null ? d.weightDecay() : weightDecay;
+            warmupSteps = warmupSteps == null ? d.warmupSteps() : warmupSteps;
+            schedule = schedule == null ? Choices.name(d.schedule()) : schedule;
+            batch = batch == null ? d.batchSize() : batch;
+            accum = accum == null ? d.accum() : accum;
+            maxLength = maxLength == null ? d.maxLength() : maxLength;
+            mask = mask == null ? Choices.name(d.mask()) : mask;
+            seed = seed == null ? d.seed() : seed;
             checkpointEvery = checkpointEvery == null ? 200 : checkpointEvery;
             evalEveryEpochs = evalEveryEpochs == null ? 10 : evalEveryEpochs;
             checkpoint = checkpoint == null ? "final" : checkpoint;
