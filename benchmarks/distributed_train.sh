@@ -12,7 +12,7 @@ trap 'rm -rf "$WORK"' EXIT
 cd "$ROOT"
 ./ekt build >/dev/null
 
-/usr/bin/python3 java/src/test/python/hf_reference.py make --type gpt2 --layers 6 --hidden 512 --heads 8 --vocab 8192 \
+/usr/bin/python3 engine/src/test/python/hf_reference.py make --type gpt2 --layers 6 --hidden 512 --heads 8 --vocab 8192 \
     --positions 128 --scale 0.02 --out "$WORK/model"
 /usr/bin/python3 - "$WORK/train.jsonl" "$STEPS" <<'PY'
 import json, random, sys
@@ -22,7 +22,7 @@ with open(sys.argv[1], "w") as f:
         f.write(json.dumps({"id": f"p{i}", "prompt_tokens": [r.randrange(8191) for _ in range(27)],
                             "completion_tokens": [r.randrange(8191) for _ in range(100)]}) + "\n")
 PY
-CP="$ROOT/java/target/classes:$ROOT/java/target/lib/*"
+CP="$ROOT/cli/target/classes:$ROOT/cli/target/lib/*"
 ARGS=(train --model "$WORK/model" --data "$WORK/train.jsonl" --epochs 1 --batch 8 --accum 1 --max-length 128
       --mask no-padding --warmup 0 --log-every 1)
 

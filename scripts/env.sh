@@ -46,12 +46,13 @@ ekt_setup() {
 # Builds when sources are newer than the build (or always with "force"): one Maven run
 # builds the native core (CMake), the JavaCPP glue and the Java classes.
 ekt_build() {
-  local stamp="$ROOT/java/target/.ekt-built"
+  local stamp="$ROOT/cli/target/.ekt-built" m sources=("$ROOT/native" "$ROOT/cmake" "$ROOT/pom.xml")
+  for m in engine pipeline cli; do sources+=("$ROOT/$m/src/main" "$ROOT/$m/pom.xml"); done
   if [ "${1:-}" != force ] && [ -f "$stamp" ] && \
-     [ -z "$(find "$ROOT/native" "$ROOT/cmake" "$ROOT/java/src/main" "$ROOT/java/pom.xml" "$ROOT/pom.xml" -newer "$stamp" -print -quit)" ]; then
+     [ -z "$(find "${sources[@]}" -newer "$stamp" -print -quit)" ]; then
     return 0
   fi
   say "building (native core + Java); first build downloads Maven dependencies"
-  mvn -B -q -e ${EKT_MVN_OPTS:-} -DskipTests -Dekt.ctest.skip=true -pl java -am package
+  mvn -B -q -e ${EKT_MVN_OPTS:-} -DskipTests -Dekt.ctest.skip=true -pl cli -am package
   touch "$stamp"
 }

@@ -10,8 +10,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${OUT:-$ROOT/gpu-check-out}"
-DEPS="${EKT_GPU_DEPS:-$ROOT/java/target/gpu-deps}"
-BUILD="${EKT_GPU_BUILD:-$ROOT/java/target/gpu-build}"
+DEPS="${EKT_GPU_DEPS:-$ROOT/engine/target/gpu-deps}"
+BUILD="${EKT_GPU_BUILD:-$ROOT/engine/target/gpu-build}"
 JOBS="$(nproc)"
 mkdir -p "$OUT" "$BUILD"
 exec > >(tee "$OUT/gpu-check.log") 2>&1

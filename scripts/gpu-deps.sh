@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Copies the two build dependencies a GPU image may lack (nlohmann-json headers with their CMake
-# package, GoogleTest sources) from this Debian machine into java/target/gpu-deps (about 5 MB),
+# package, GoogleTest sources) from this Debian machine into engine/target/gpu-deps (about 5 MB),
 # so that a device run can carry them: scripts/gpu-check.sh uses them when the system has none.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEPS="${1:-$ROOT/java/target/gpu-deps}"
+DEPS="${1:-$ROOT/engine/target/gpu-deps}"
 rm -rf "$DEPS"
 mkdir -p "$DEPS/include" "$DEPS/share/cmake"
 cp -r /usr/include/nlohmann "$DEPS/include/"

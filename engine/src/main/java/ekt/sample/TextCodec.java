@@ -1,0 +1,77 @@
+package ekt.sample;
+
+import ekt.tokenizer.Tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Text to token ids and back, for one model's vocabulary: the one tokenizer seam of the engine.
+ * Sampling and training work on token ids; a codec adds text prompts, sample text, stop strings
+ * and text training records on top.
+ */
+public interface TextCodec {
+    int[] encode(String text);
+
+    String decode(int[] tokens);
+
+    /**
+     * The exact bytes token {@code id} stands for (for byte-level BPE, possibly part of a UTF-8
+     * character). The engine matches stop strings on these bytes and sample text is their
+     * concatenation. The default suits codecs whose tokens are whole characters.
+     */
+    default byte[] tokenBytes(int id) {
+        return decode(new int[]{id}).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The codec of a model directory, if it has a tokenizer. */
+    static Optional<TextCodec> forModel(Path modelDir) {
+        return Tokenizer.isPresent(modelDir) ? Optional.of(of(Tokenizer.load(modelDir))) : Optional.empty();
+    }
+
+    /** One token per UTF-8 byte (ids 0-255), for byte-level models and tests. */
+    static TextCodec utf8Bytes() {
+        return new TextCodec() {
+            @Override
+            public int[] encode(String text) {
+                byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+                int[] ids = new int[bytes.length];
+                for (int i = 0; i < bytes.length; i++) ids[i] = bytes[i] & 0xff;
+                return ids;
+            }
+
+            @Override
+            public String decode(int[] tokens) {
+                byte[] bytes = new byte[tokens.length];
+                for (int i = 0; i < tokens.length; i++) bytes[i] = (byte) tokens[i];
+                return new String(bytes, StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public byte[] tokenBytes(int id) {
+                return new byte[]{(byte) id};
+            }
+        };
+    }
+
+    /** The codec of a tokenizer: text with special tokens as plain text, raw token bytes. */
+    static TextCodec of(Tokenizer tokenizer) {
+        return new TextCodec() {
+            @Override
+            public int[] encode(String text) {
+                return tokenizer.encode(text);
+            }
+
+            @Override
+            public String decode(int[] tokens) {
+                return tokenizer.decode(tokens);
+            }
+
+            @Override
+            public byte[] tokenBytes(int id) {
+                return tokenizer.tokenBytes(id);
+            }
+        };
+    }
+}

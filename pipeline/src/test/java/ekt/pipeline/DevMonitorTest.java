@@ -1,0 +1,133 @@
+package ekt.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import ekt.core.Model;
+import ekt.data.Jsonl;
+import ekt.demo.WordProblems;
+import ekt.pipeline.teacher.EngineTeacher;
+import ekt.pipeline.teacher.PromptRequest;
+import ekt.pipeline.teacher.SamplingSpec;
+import ekt.sample.TextCodec;
+import ekt.tokenizer.BpeTrainer;
+import ekt.tokenizer.Tokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Dev monitoring (paper.md §4) through a real experiment: a tiny student fine-tuned on replayed
+ * programs records one dev point every eval_every_epochs, and the checkpoint the config chooses
+ * (best_dev or final) is the one whose greedy programs the test scores are made of.
+ */
+class DevMonitorTest {
+    private static final int TRAIN = 24, DEV = 6, TEST = 6, EPOCHS = 4, EVERY = 2, BATCH = 4;
+
+    @Test
+    void onePointPerEvalIntervalAndTheChosenCheckpointIsScored(@TempDir Path dir) throws IOException {
+        List<WordProblems.Generated> all = WordProblems.generate(11, TRAIN + DEV + TEST, Set.of());
+        writeProblems(dir.resolve("train.jsonl"), all.subList(0, TRAIN + DEV));
+        writeProblems(dir.resolve("test.jsonl"), all.subList(TRAIN + DEV, all.size()));
+        var devIndices = Jsonl.JSON.createArrayNode();
+        for (int i = TRAIN; i < TRAIN + DEV; i++) devIndices.add(i);
+        Files.writeString(dir.resolve("dev.json"), Jsonl.toLine(devIndices));
+        List<String> replay = new ArrayList<>();
+        for (int i = 0; i < TRAIN + DEV; i++)
+            replay.add(Jsonl.toLine(Jsonl.object().put("id", "train-" + i).put("sample", 0).put("text", "\n" + all.get(i).program())));
+        Files.write(dir.resolve("replay.jsonl"), replay);
+        Path student = tinyStudent(dir.resolve("student"), all);
+
+        for (String choice : List.of("best_dev", "final")) {
+            Path config = dir.resolve(choice + ".json"), runDir = dir.resolve("run-" + choice);
+            Files.writeString(config, config(choice).toPrettyString());
+            String report = new Experiment(RunConfig.load(config), dir, runDir).execute();
+
+            Path stage = runDir.resolve("ekt-train");
+            List<JsonNode> points = DevMonitor.read(stage);
+            int stepsPerEpoch = TRAIN / BATCH;
+            assertEquals(EPOCHS / EVERY, points.size(), "one point per " + EVERY + " epochs");
+            for (int i = 0; i < points.size(); i++) {
+                JsonNode p = points.get(i);
+                int epoch = (i + 1) * EVERY;
+                assertEquals(epoch, p.get("epoch").asInt());
+                assertEquals(epoch * stepsPerEpoch, p.get("step").asInt());
+                assertEquals("step-" + epoch * stepsPerEpoch, p.get("checkpoint").asText());
+                assertEquals(DEV, p.get("problems").asInt());
+                assertEquals(p.get("solved").asInt() / (double) DEV, p.get("greedy_pass1").asDouble(), 1e-12);
+            }
+            JsonNode best = DevMonitor.best(stage).orElseThrow();
+            Path scored = choice.equals("final") ? stage.resolve("step-" + EPOCHS * stepsPerEpoch) : stage.resolve(DevMonitor.BEST);
+            String expectedLine = "EKT scored with checkpoint " + choice + " ("
+                    + (choice.equals("final") ? "step-" + EPOCHS * stepsPerEpoch : best.get("checkpoint").asText()) + ")";
+            assertTrue(report.contains(expectedLine), expectedLine + " in:\n" + report);
+            if (choice.equals("best_dev"))
+                assertEquals(best.get("checkpoint").asText() + "\n", Files.readString(scored.resolve("dev_checkpoint.txt")));
+            assertEquals(greedyOf(scored, student, dir.resolve("test.jsonl")), recordedGreedy(runDir.resolve("ekt-greedy")),
+                    "the test's greedy programs come from the " + choice + " checkpoint");
+        }
+    }
+
+    private static ObjectNode config(String checkpoint) {
+        ObjectNode c = Jsonl.object().put("name", "dev monitoring");
+        c.putObject("data").put("train", "train.jsonl").put("test", "test.jsonl").put("dev_indices", "dev.json");
+        c.putObject("teacher").put("kind", "replay").put("replay_file", "replay.jsonl").put("n", 1);
+        c.putObject("student").put("model", "student").put("epochs", EPOCHS).put("lr", 3e-3).put("warmup_steps", 2).put("batch", BATCH)
+                .put("accum", 1).put("max_length", 128).put("mask", "no-padding").put("checkpoint_every", 0)
+                .put("eval_every_epochs", EVERY).put("checkpoint", checkpoint);
+        c.putObject("execution").put("workers", 1);
+        c.putObject("evaluation").put("n", 1).put("max_new_tokens", 40).putArray("k").add(1);
+        c.putArray("methods").add("ekt");
+        return c;
+    }
+
+    /** A randomly initialised one-layer GPT-Neo with a BPE vocabulary learned on the problems' texts. */
+    static Path tinyStudent(Path dir, List<WordProblems.Generated> problems) {
+        List<String> texts = problems.stream().map(g -> Prompts.trainingText(g.question(), "\n" + g.program())).toList();
+        Tokenizer tokenizer = BpeTrainer.train(texts, 150);
+        ObjectNode c = Jsonl.object().put("model_type", "gpt_neo").put("vocab_size", tokenizer.vocabSize()).put("bos_token_id", tokenizer.eosId())
+                .put("eos_token_id", tokenizer.eosId()).put("max_position_embeddings", 192).put("hidden_size", 32).put("num_layers", 1)
+                .put("num_heads", 4).put("window_size", 96).put("activation_function", "gelu_new").put("layer_norm_epsilon", 1e-5)
+                .put("tie_word_embeddings", true);
+        c.putArray("attention_types").addArray().add(Jsonl.JSON.createArrayNode().add("global")).add(1);
+        try (Model m = Model.init(Jsonl.toLine(c), 3, "cpu")) {
+            m.save(dir);
+        }
+        tokenizer.save(dir);
+        return dir;
+    }
+
+    private static Map<String, String> greedyOf(Path model, Path tokenizerDir, Path testFile) {
+        Map<String, String> out = new HashMap<>();
+        List<PromptRequest> prompts = new ArrayList<>();
+        int i = 0;
+        for (Jsonl.Line l : Jsonl.readStrict(testFile)) prompts.add(new PromptRequest("test-" + i++, Prompts.question(l.value().get("question").asText())));
+        try (Model m = Model.load(model)) {
+            new EngineTeacher(m, TextCodec.of(Tokenizer.load(tokenizerDir)), "check")
+                    .sample(prompts, SamplingSpec.greedy(40), c -> out.put(c.id(), c.text()));
+        }
+        return out;
+    }
+
+    private static Map<String, String> recordedGreedy(Path stage) {
+        Map<String, String> out = new HashMap<>();
+        for (JsonNode r : new Parts(stage).readAll()) out.put(r.get("id").asText(), r.get("text").asText());
+        return out;
+    }
+
+    static void writeProblems(Path file, List<WordProblems.Generated> problems) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (WordProblems.Generated g : problems) lines.add(Jsonl.toLine(Jsonl.object().put("question", g.question()).put("answer", g.answer())));
+        Files.write(file, lines);
+    }
+}
