@@ -9,6 +9,7 @@ import ekt.pipeline.teacher.EngineTeacher;
 import ekt.pipeline.teacher.PromptRequest;
 import ekt.pipeline.teacher.SamplingSpec;
 import ekt.sample.TextCodec;
+import ekt.testing.Python;
 import ekt.testing.Ranks;
 import ekt.tokenizer.BpeTrainer;
 import ekt.tokenizer.Tokenizer;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,6 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (best_dev or final) is the one whose greedy programs the test scores are made of.
  */
 class DevMonitorTest {
+    /** Same tolerance as DistributedTrainCliTest's: only the order of float additions differs. */
+    private static final double WEIGHT_TOLERANCE = 1e-5;
     private static final int TRAIN = 24, DEV = 6, TEST = 6, EPOCHS = 4, EVERY = 2, BATCH = 4;
 
     @Test
@@ -74,7 +76,8 @@ class DevMonitorTest {
      * {@code ekt run} as two ranks (separate JVMs, Gloo on 127.0.0.1) with 20 dev problems, two
      * parts of 16 and 4: each rank decodes and executes one, rank 0 records. The records, the
      * programs and the best weights are those of one process (two core threads, so its trainer
-     * splits each batch as the two single-threaded ranks do: bit-identical weights).
+     * splits each batch as the two single-threaded ranks do; the weights then differ only in the
+     * last bits, from reductions such as the gradient norm run on two threads instead of one).
      */
     @Test
     void twoRanksRecordTheOneProcessEvaluations(@TempDir Path dir) throws Exception {
@@ -97,8 +100,11 @@ class DevMonitorTest {
             for (int part = 0; part < 2; part++)
                 assertEquals(Files.readString(partsOne.path(part)), Files.readString(partsTwo.path(part)), step + " part " + part);
         }
-        assertArrayEquals(Files.readAllBytes(stageOne.resolve(DevMonitor.BEST).resolve("model.safetensors")),
-                Files.readAllBytes(stageTwo.resolve(DevMonitor.BEST).resolve("model.safetensors")));
+        Path bestOne = stageOne.resolve(DevMonitor.BEST), bestTwo = stageTwo.resolve(DevMonitor.BEST);
+        assertEquals(Files.readString(bestOne.resolve("dev_checkpoint.txt")), Files.readString(bestTwo.resolve("dev_checkpoint.txt")));
+        double diff = Jsonl.JSON.readTree(Python.run("hf_reference.py", "compare", "--a", bestOne.toString(), "--b", bestTwo.toString()))
+                .get("max_abs_diff").asDouble();
+        assertTrue(diff <= WEIGHT_TOLERANCE, "best-dev weights of 2 ranks vs 1 process differ by " + diff);
         assertTrue(job.log(0).contains("dev greedy pass@1 at step"), job.log(0));
         assertFalse(job.log(1).contains("dev greedy pass@1 at step"), "rank 0 alone records:\n" + job.log(1));
     }
