@@ -62,8 +62,7 @@ public final class Ranks {
             Path log = logDir.resolve(tag + "-rank" + rank + ".log");
             ProcessBuilder pb = new ProcessBuilder(cli(args)).redirectErrorStream(true).redirectOutput(log.toFile());
             Map<String, String> e = pb.environment();
-            e.put("EKT_THREADS", "1");
-            if (!avx512()) e.remove("OPENBLAS_CORETYPE");  // scripts/env.sh's rule: SkylakeX kernels only where the CPU has them
+            environment(e);
             if (n > 1) {
                 e.put("RANK", String.valueOf(rank));
                 e.put("LOCAL_RANK", String.valueOf(rank));
@@ -76,6 +75,12 @@ public final class Ranks {
             logs.add(log);
         }
         return new Job(processes, logs);
+    }
+
+    /** A rank's environment, also for ranks a launcher starts: one core thread each, OpenBLAS kernels the CPU has. */
+    public static void environment(Map<String, String> e) {
+        e.put("EKT_THREADS", "1");
+        if (!avx512()) e.remove("OPENBLAS_CORETYPE");  // scripts/env.sh's rule: SkylakeX kernels only where the CPU has them
     }
 
     /** The command line of {@code ekt args} in a JVM with this test JVM's class path. */

@@ -2,8 +2,10 @@ package ekt.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ekt.core.ProcessGroup;
 import ekt.data.Jsonl;
 import ekt.data.Problem;
+import ekt.exec.ExecRecords;
 import ekt.exec.ExecResult;
 import ekt.exec.ExecutorPool;
 import ekt.exec.Program;
@@ -14,14 +16,19 @@ import ekt.pipeline.teacher.SamplingSpec;
 import ekt.sample.TextCodec;
 import ekt.train.Trainer;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Dev-set monitoring of a training stage (paper.md §4): every {@code everyEpochs} epochs the
@@ -29,21 +36,31 @@ import java.util.function.Function;
  * and checked like any evaluation sample. One record per evaluation goes to
  * {@code STAGE/dev_eval.jsonl}: {@code {"epoch", "step", "checkpoint", "greedy_pass1", "solved",
  * "problems"}}; the weights with the best dev pass@1 so far (earliest on ties) are kept in
- * {@code STAGE/best-dev}, a model directory.
+ * {@code STAGE/best-dev}, a model directory. The programs and their outcomes are kept in
+ * {@code STAGE/dev-eval/step-N/}, one part per chunk of dev problems.
+ *
+ * <p>In a data-parallel job every rank holds the same weights, so the chunks are split across the
+ * ranks like the sampling stages' parts (chunk i on rank i mod N, each decoded as its own batch
+ * whatever the number of ranks, hence the programs of one process); rank 0 alone then adds the
+ * record and saves the best weights, between barriers named after the evaluation.
  */
 public final class DevMonitor {
     public static final String FILE = "dev_eval.jsonl";
     public static final String BEST = "best-dev";
+    /** The per-problem outcomes, {@code DIR/step-N/part-K.jsonl}: execution records with the program. */
+    public static final String DIR = "dev-eval";
+    private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
 
     private final List<Problem> dev;
     private final Function<Problem, String> prompt;
     private final Prompts prompts;
     private final ExecutorPool pool;
     private final TextCodec codec;
-    private final int maxNewTokens, everyEpochs;
+    private final int maxNewTokens, everyEpochs, chunk;
 
+    /** @param chunk dev problems per part (one greedy batch, the unit split across ranks) */
     public DevMonitor(List<Problem> dev, Function<Problem, String> prompt, Prompts prompts, ExecutorPool pool, TextCodec codec,
-                      int maxNewTokens, int everyEpochs) {
+                      int maxNewTokens, int everyEpochs, int chunk) {
         if (everyEpochs <= 0) throw new IllegalArgumentException("dev evaluation needs a positive interval in epochs");
         this.dev = List.copyOf(dev);
         this.prompt = prompt;
@@ -52,6 +69,7 @@ public final class DevMonitor {
         this.codec = codec;
         this.maxNewTokens = maxNewTokens;
         this.everyEpochs = everyEpochs;
+        this.chunk = chunk;
     }
 
     /** Optimizer steps between evaluations. */
@@ -60,28 +78,63 @@ public final class DevMonitor {
     }
 
     /**
-     * Drops the records after {@code step} (a resumed run re-does them; training is deterministic,
-     * so it writes the same ones again).
+     * Drops the records and programs after {@code step} (a resumed run re-does them; training is
+     * deterministic, so it writes the same ones again). Rank 0's work: every evaluation starts
+     * with a barrier, so no rank writes programs before this.
      */
     void resumeAt(Path stageDir, long step) {
+        if (!ProcessGroup.current().isLeader()) return;
         List<ObjectNode> kept = new ArrayList<>();
         for (JsonNode r : read(stageDir)) if (r.path("step").asLong() <= step) kept.add((ObjectNode) r);
         AtomicFiles.writeJsonl(stageDir.resolve(FILE), kept);
+        Path programs = stageDir.resolve(DIR);
+        if (!Files.isDirectory(programs)) return;
+        try (Stream<Path> s = Files.list(programs)) {
+            for (Path d : s.toList()) {
+                Matcher m = STEP_DIR.matcher(d.getFileName().toString());
+                if (m.matches() && Long.parseLong(m.group(1)) > step) AtomicFiles.deleteTree(d);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + programs, e);
+        }
     }
 
-    /** Scores the trainer's current weights on the dev problems and records them as checkpoint {@code step-N}. */
+    /**
+     * Scores the trainer's current weights on the dev problems and records them as checkpoint
+     * {@code step-N}. Called on every rank of a data-parallel job at the same step.
+     */
     void evaluate(Trainer trainer, long step, Path stageDir) {
-        List<PromptRequest> requests = dev.stream().map(p -> new PromptRequest(p.id(), prompt.apply(p))).toList();
-        List<Completion> got = new ArrayList<>();
-        new EngineTeacher(trainer.student(), codec, "dev").sample(requests, SamplingSpec.greedy(maxNewTokens), c -> {
-            synchronized (got) {
-                got.add(c);
-            }
-        });
+        ProcessGroup group = ProcessGroup.current();
+        String stage = stageDir.getFileName() + " dev evaluation at step " + step;
+        Parts parts = new Parts(stageDir.resolve(DIR).resolve("step-" + step));
+        group.barrier(stage + " (start)");  // no rank writes before every rank cleared leftovers
         Map<String, Problem> byId = EvaluateStage.byId(dev);
-        List<Program> programs = got.stream().sorted(Comparator.comparing(Completion::id))
-                .map(c -> new Program(c.id(), 0, prompts.truncate(c.text()), byId.get(c.id()).answer())).toList();
-        int solved = (int) pool.run(programs).stream().filter(ExecResult::isCorrect).count();
+        int chunks = SampleStage.chunks(dev.size(), chunk);
+        for (int c = 0; c < chunks; c++) {
+            if (parts.isDone(c) || !group.owns(c)) continue;
+            List<Problem> problems = dev.subList(c * chunk, Math.min(dev.size(), (c + 1) * chunk));
+            List<PromptRequest> requests = problems.stream().map(p -> new PromptRequest(p.id(), prompt.apply(p))).toList();
+            Map<String, Completion> got = new HashMap<>();
+            new EngineTeacher(trainer.student(), codec, "dev").sample(requests, SamplingSpec.greedy(maxNewTokens), completion -> {
+                synchronized (got) {
+                    got.put(completion.id(), completion);
+                }
+            });
+            List<Program> programs = problems.stream()
+                    .map(p -> new Program(p.id(), 0, prompts.truncate(got.get(p.id()).text()), byId.get(p.id()).answer())).toList();
+            List<ExecResult> results = pool.run(programs);
+            List<ObjectNode> records = new ArrayList<>(results.size());
+            for (int i = 0; i < results.size(); i++) records.add(ExecRecords.toJson(results.get(i)).put("program", programs.get(i).code()));
+            parts.write(c, records);
+        }
+        group.barrier(stage);
+        if (group.isLeader()) record(trainer, step, stageDir, parts);
+        group.barrier(stage + " (record)");
+    }
+
+    /** Rank 0: the evaluation's record from every part, and the weights if they are the best so far. */
+    private void record(Trainer trainer, long step, Path stageDir, Parts parts) {
+        int solved = (int) parts.readAll().stream().filter(r -> r.path("correct").asBoolean(false)).count();
         double pass1 = dev.isEmpty() ? 0 : solved / (double) dev.size();
         List<JsonNode> records = read(stageDir);
         boolean best = records.stream().allMatch(r -> r.path("greedy_pass1").asDouble() < pass1);

@@ -222,7 +222,7 @@ public final class Experiment {
     DevMonitor devMonitor(ExecutorPool pool) {
         int every = config.student().evalEveryEpochs();
         if (dev.isEmpty() || every == 0) return null;
-        return new DevMonitor(dev, p -> studentPrompt(p, false), prompts, pool, studentCodec, config.evaluation().maxNewTokens(), every);
+        return new DevMonitor(dev, p -> studentPrompt(p, false), prompts, pool, studentCodec, config.evaluation().maxNewTokens(), every, CHUNK);
     }
 
     Path student() {

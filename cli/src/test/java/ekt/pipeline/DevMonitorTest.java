@@ -9,6 +9,8 @@ import ekt.pipeline.teacher.EngineTeacher;
 import ekt.pipeline.teacher.PromptRequest;
 import ekt.pipeline.teacher.SamplingSpec;
 import ekt.sample.TextCodec;
+import ekt.testing.Python;
+import ekt.testing.Ranks;
 import ekt.tokenizer.BpeTrainer;
 import ekt.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -32,22 +35,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (best_dev or final) is the one whose greedy programs the test scores are made of.
  */
 class DevMonitorTest {
+    /** Same tolerance as DistributedTrainCliTest's: only the order of float additions differs. */
+    private static final double WEIGHT_TOLERANCE = 1e-5;
     private static final int TRAIN = 24, DEV = 6, TEST = 6, EPOCHS = 4, EVERY = 2, BATCH = 4;
 
     @Test
     void onePointPerEvalIntervalAndTheChosenCheckpointIsScored(@TempDir Path dir) throws IOException {
-        List<WordProblems.Generated> all = WordProblems.generate(11, TRAIN + DEV + TEST, Set.of());
-        writeProblems(dir.resolve("train.jsonl"), all.subList(0, TRAIN + DEV));
-        writeProblems(dir.resolve("test.jsonl"), all.subList(TRAIN + DEV, all.size()));
-        var devIndices = Jsonl.JSON.createArrayNode();
-        for (int i = TRAIN; i < TRAIN + DEV; i++) devIndices.add(i);
-        Files.writeString(dir.resolve("dev.json"), Jsonl.toLine(devIndices));
-        List<String> replay = new ArrayList<>();
-        for (int i = 0; i < TRAIN + DEV; i++)
-            replay.add(Jsonl.toLine(Jsonl.object().put("id", "train-" + i).put("sample", 0).put("text", "\n" + all.get(i).program())));
-        Files.write(dir.resolve("replay.jsonl"), replay);
-        Path student = tinyStudent(dir.resolve("student"), all);
-
+        Path student = writeInputs(dir, DEV);
         for (String choice : List.of("best_dev", "final")) {
             Path config = dir.resolve(choice + ".json"), runDir = dir.resolve("run-" + choice);
             Files.writeString(config, config(choice).toPrettyString());
@@ -76,6 +70,58 @@ class DevMonitorTest {
             assertEquals(greedyOf(scored, student, dir.resolve("test.jsonl")), recordedGreedy(runDir.resolve("ekt-greedy")),
                     "the test's greedy programs come from the " + choice + " checkpoint");
         }
+    }
+
+    /**
+     * {@code ekt run} as two ranks (separate JVMs, Gloo on 127.0.0.1) with 20 dev problems, two
+     * parts of 16 and 4: each rank decodes and executes one, rank 0 records. The records, the
+     * programs and the best weights are those of one process (two core threads, so its trainer
+     * splits each batch as the two single-threaded ranks do; the weights then differ only in the
+     * last bits, from reductions such as the gradient norm run on two threads instead of one).
+     */
+    @Test
+    void twoRanksRecordTheOneProcessEvaluations(@TempDir Path dir) throws Exception {
+        int dev = Experiment.CHUNK + 4;
+        writeInputs(dir, dev);
+        Path config = dir.resolve("best_dev.json"), logs = dir.resolve("logs"), one = dir.resolve("one"), two = dir.resolve("two");
+        Files.writeString(config, config("best_dev").toPrettyString());
+        Ranks.start(1, logs, "one", Map.of("EKT_THREADS", "2"), "run", "--config", config.toString(), "--out", one.toString()).succeed(600);
+        Ranks.Job job = Ranks.start(2, logs, "two", Map.of(), "run", "--config", config.toString(), "--out", two.toString());
+        job.succeed(600);
+
+        Path stageOne = one.resolve("ekt-train"), stageTwo = two.resolve("ekt-train");
+        assertEquals(EPOCHS / EVERY, DevMonitor.read(stageOne).size());
+        assertEquals(Files.readString(stageOne.resolve(DevMonitor.FILE)), Files.readString(stageTwo.resolve(DevMonitor.FILE)));
+        for (int evaluation = 1; evaluation <= EPOCHS / EVERY; evaluation++) {
+            String step = "step-" + evaluation * EVERY * (TRAIN / BATCH);
+            Parts partsOne = new Parts(stageOne.resolve(DevMonitor.DIR).resolve(step)), partsTwo = new Parts(stageTwo.resolve(DevMonitor.DIR).resolve(step));
+            assertEquals(2, partsTwo.files().size(), step);
+            assertEquals(dev, partsTwo.readAll().size(), step);
+            for (int part = 0; part < 2; part++)
+                assertEquals(Files.readString(partsOne.path(part)), Files.readString(partsTwo.path(part)), step + " part " + part);
+        }
+        Path bestOne = stageOne.resolve(DevMonitor.BEST), bestTwo = stageTwo.resolve(DevMonitor.BEST);
+        assertEquals(Files.readString(bestOne.resolve("dev_checkpoint.txt")), Files.readString(bestTwo.resolve("dev_checkpoint.txt")));
+        double diff = Jsonl.JSON.readTree(Python.run("hf_reference.py", "compare", "--a", bestOne.toString(), "--b", bestTwo.toString()))
+                .get("max_abs_diff").asDouble();
+        assertTrue(diff <= WEIGHT_TOLERANCE, "best-dev weights of 2 ranks vs 1 process differ by " + diff);
+        assertTrue(job.log(0).contains("dev greedy pass@1 at step"), job.log(0));
+        assertFalse(job.log(1).contains("dev greedy pass@1 at step"), "rank 0 alone records:\n" + job.log(1));
+    }
+
+    /** Problems (TRAIN of them for training, {@code dev} for the dev split, TEST), the replayed teacher and the tiny student. */
+    private static Path writeInputs(Path dir, int dev) throws IOException {
+        List<WordProblems.Generated> all = WordProblems.generate(11, TRAIN + dev + TEST, Set.of());
+        writeProblems(dir.resolve("train.jsonl"), all.subList(0, TRAIN + dev));
+        writeProblems(dir.resolve("test.jsonl"), all.subList(TRAIN + dev, all.size()));
+        var devIndices = Jsonl.JSON.createArrayNode();
+        for (int i = TRAIN; i < TRAIN + dev; i++) devIndices.add(i);
+        Files.writeString(dir.resolve("dev.json"), Jsonl.toLine(devIndices));
+        List<String> replay = new ArrayList<>();
+        for (int i = 0; i < TRAIN + dev; i++)
+            replay.add(Jsonl.toLine(Jsonl.object().put("id", "train-" + i).put("sample", 0).put("text", "\n" + all.get(i).program())));
+        Files.write(dir.resolve("replay.jsonl"), replay);
+        return tinyStudent(dir.resolve("student"), all);
     }
 
     private static ObjectNode config(String checkpoint) {
