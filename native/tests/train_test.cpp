@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "cpu_cache.h"
+#include "device/torch_features.h"
 #include "ekt/init_api.h"
 #include "error.h"
 #include "loss.h"
@@ -55,13 +56,18 @@ struct ScalarAdamW {
   }
 };
 
-TEST(AdamW, FusedAndForeachPathsMatchTheHfFormula) {
+TEST(AdamW, EveryKernelMatchesTheHfFormula) {
+  using Kernel = ekt::AdamW::Kernel;
+  std::vector<std::pair<Kernel, const char*>> kernels = {{Kernel::fused_cpu, "fused_cpu"}, {Kernel::foreach, "foreach"}};
+#if EKT_TORCH_AT_LEAST(2, 4)  // torch's fused AdamW runs on the CPU from 2.4 (on CUDA from 2.1)
+  kernels.push_back({Kernel::fused_torch, "fused_torch"});
+#endif
   torch::manual_seed(3);
-  for (bool fused : {true, false}) {
+  for (auto [kernel, kernel_name] : kernels) {
     std::vector<ekt::Param> params = {{"w", torch::randn({7, 5})}, {"b", torch::randn({5})}};
     std::vector<torch::Tensor> start = {params[0].tensor.clone(), params[1].tensor.clone()};
     ekt::AdamW opt(params, {0.9, 0.99, 1e-6, 0.1});
-    opt.set_fused_cpu(fused);
+    opt.set_kernel(kernel);
     EXPECT_TRUE(opt.decays(0));
     EXPECT_FALSE(opt.decays(1));  // vectors (biases, norms) are not decayed
     std::vector<std::vector<ScalarAdamW>> ref(2);
@@ -80,7 +86,7 @@ TEST(AdamW, FusedAndForeachPathsMatchTheHfFormula) {
     for (size_t i = 0; i < 2; ++i)
       for (int64_t k = 0; k < start[i].numel(); ++k)
         EXPECT_NEAR(params[i].tensor.flatten()[k].item<double>(), ref[i][static_cast<size_t>(k)].p, 2e-6)
-            << (fused ? "fused" : "foreach") << " tensor " << i << " element " << k;
+            << kernel_name << " tensor " << i << " element " << k;
     EXPECT_EQ(opt.steps(), 3);
   }
 }
