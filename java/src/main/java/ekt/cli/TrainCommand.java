@@ -61,6 +61,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--kd-temperature", defaultValue = "1.0") double kdTemperature;
     @Option(names = "--peak-gflops", defaultValue = "375", description = "peak GFLOP/s for the MFU figure") double peakGflops;
     @Option(names = "--workers", defaultValue = "0", description = "data-parallel threads in the core; 0 = one per core thread") int workers;
+    @Option(names = "--checkpoint-activations", description = "recompute each block's activations in backward instead of keeping them (less memory, ~1/3 more compute)")
+    boolean checkpointActivations;
     @Option(names = "--codec", description = "text encoding of text records: 'bytes' (UTF-8 bytes as ids) or a tokenizer directory (default: the model's own tokenizer)") String codec;
 
     @Option(names = "--batch", hidden = true)
@@ -78,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
                 .overflow(Choices.parse("--on-overflow", overflow, TrainConfig.Overflow.class)).padId(padId).seed(seed)
                 .bucketWindow(bucketWindow).logEvery(logEvery).saveEvery(saveEvery).keepCheckpoints(keep).stopAfter(stopAfter)
                 .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers)
-                .precision(placement.dtype()).build();
+                .precision(placement.dtype()).checkpointActivations(checkpointActivations).build();
         List<TrainingExample> examples = TrainingData.read(data, textCodec());
         Path start = resumeFrom();
         // Under torchrun or srun this process is one rank of a data-parallel job (nothing new otherwise).
