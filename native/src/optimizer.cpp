@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 
 #include "device/kernels.h"
 #include "device/torch_features.h"
@@ -157,11 +156,13 @@ void AdamW::step_fused_torch(double lr, double grad_scale) {
     if (p.empty()) continue;
     const torch::TensorOptions on_device = torch::TensorOptions().dtype(torch::kFloat32).device(p.front().device());
     const std::vector<torch::Tensor> steps(p.size(), torch::full({}, t, on_device));  // read, not advanced, by the kernel
-    std::optional<torch::Tensor> unscale;
-    if (grad_scale != 1.0) unscale = torch::full({}, 1.0 / grad_scale, on_device);
     const double d = decayed ? decay_factor : 1.0;
-    at::_fused_adamw_(p, g, m, v, /*max_exp_avg_sqs=*/{}, steps, lr * d, options_.beta1, options_.beta2,
-                      decayed ? options_.weight_decay / d : 0.0, eps, /*amsgrad=*/false, /*maximize=*/false, unscale);
+    auto update = [&](auto... unscale) {
+      at::_fused_adamw_(p, g, m, v, /*max_exp_avg_sqs=*/{}, steps, lr * d, options_.beta1, options_.beta2,
+                        decayed ? options_.weight_decay / d : 0.0, eps, /*amsgrad=*/false, /*maximize=*/false, unscale...);
+    };
+    if (grad_scale == 1.0) update();
+    else update(torch::full({}, 1.0 / grad_scale, on_device));
   }
 #else
   (void)lr;
