@@ -68,11 +68,10 @@ torch::Tensor run_block(const CausalLM& model, const std::string& layer_prefix, 
   for (const Param& p : model.params())
     if (p.tensor.requires_grad() && p.name.compare(0, layer_prefix.size(), layer_prefix) == 0) params.push_back(p.tensor);
   if (params.empty() && !x.requires_grad()) return block(x);
-  torch::Tensor y;
-  {
-    torch::NoGradGuard no_grad;  // the block's activations are freed as it goes
-    y = block(x);
-  }
+  // With gradients on, as in the recompute, so that both take the same kernels (dense() has a
+  // no-grad CPU path) and backward differentiates exactly the function whose output went on; the
+  // block's graph goes with the temporary, so only its input stays.
+  torch::Tensor y = block(x.detach()).detach();
   auto node = std::shared_ptr<RecomputeBlock>(new RecomputeBlock(std::move(block), x, params), torch::autograd::deleteNode);
   node->set_next_edges(torch::autograd::collect_next_edges(x, params));
   torch::autograd::set_history(y, node);

@@ -258,6 +258,7 @@ TEST(Trainer, CheckpointedActivationsTrainLikeThePlainRun) {
     {
       std::unique_ptr<ekt_model> m(ekt_model_init(config, 5, "cpu"));
       ASSERT_NE(m, nullptr) << ekt_last_error();
+      for (const ekt::Param& p : m->loaded.model->params()) p.tensor.requires_grad_(true);  // as a trainer does
       ekt::TrainBatch batch = tiny_batch(1);
       ekt::AttentionContext ctx(m->loaded.model->config(), batch.valid, nullptr);
       ekt::CheckpointActivationsScope on(true);
