@@ -83,10 +83,13 @@ fetch_and_unpack() {
 
 fetch_and_unpack
 CUDA="$SITE/nvidia/cu13"
+# TorchConfig looks its libraries up with find_library(... PATHS), which searches the system
+# first: on a machine with Debian's libtorch too, they are named here so that none is Debian's.
 start=$(date +%s)
 say "configuring against libtorch $TORCH_PIN (CUDA $("$CUDA/bin/nvcc" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')) in $BUILD"
 cmake -S "$ROOT/native" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEKT_WERROR=ON \
-  -DCMAKE_PREFIX_PATH="$SITE/torch/share/cmake;$SITE/nvidia/nccl" -DTORCH_LIBRARY="$SITE/torch/lib/libtorch.so" \
+  -DCMAKE_PREFIX_PATH="$SITE/torch/share/cmake;$SITE/nvidia/nccl" \
+  -DTORCH_LIBRARY="$SITE/torch/lib/libtorch.so" -Dc10_LIBRARY="$SITE/torch/lib/libc10.so" \
   -DCUDA_TOOLKIT_ROOT_DIR="$CUDA" -DCUDAToolkit_ROOT="$CUDA" -DCMAKE_CUDA_COMPILER="$CUDA/bin/nvcc" \
   -DEKT_REQUIRE_CUDA=ON -DCMAKE_EXE_LINKER_FLAGS="-Wl,--allow-shlib-undefined" >"$BUILD.configure.log" 2>&1 \
   || { cat "$BUILD.configure.log"; exit 1; }
