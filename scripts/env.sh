@@ -19,7 +19,8 @@ APT_PACKAGES=(cmake g++ make libtorch-dev libgloo-dev libopenblas0-pthread nlohm
 
 # Tests only (./ekt test): Debian's PyTorch writes the pytorch_model.bin checkpoints the loader is
 # checked against and brings the real torchrun, headless Chromium renders the HTML report. Tests skip with a message without them.
-TEST_APT_PACKAGES=(python3-torch chromium)
+# python3-pip fetches PyPI's CUDA libtorch for the second, CUDA build of the core (scripts/cuda-build.sh).
+TEST_APT_PACKAGES=(python3-torch chromium python3-pip)
 
 # Missing packages of the build, plus those of the tests when called with "test".
 missing_apt_packages() {

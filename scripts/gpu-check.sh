@@ -7,7 +7,8 @@
 #   3. runs scripts/gpu_check.py: logits against Hugging Face transformers on the GPU (float32,
 #      bfloat16), sampling and a training step on the GPT-Neo-1.3B shape against transformers.
 # Logs and figures.json go to $OUT (default: ./gpu-check-out). nlohmann-json and GoogleTest come
-# from the system, or from $EKT_GPU_DEPS (a prefix written by scripts/gpu-deps.sh and carried over).
+# from the system, or from $EKT_GPU_DEPS (a prefix written by scripts/gpu-deps.sh and carried over),
+# as do Gloo's headers, which PyPI's torch does not ship.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${OUT:-$ROOT/gpu-check-out}"
@@ -23,6 +24,9 @@ TORCH_PREFIX="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 say "torch $(python3 -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda)') at $TORCH_PREFIX"
 
 PREFIXES="$TORCH_PREFIX"
+# PyPI's torch leaves nccl.h (the NCCL process group's header) to the nvidia-nccl wheel.
+NCCL_PREFIX="$(python3 -c 'import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])' 2>/dev/null || true)"
+[ -n "$NCCL_PREFIX" ] && PREFIXES="$PREFIXES;$NCCL_PREFIX"
 if [ -d "$DEPS" ]; then
   # GoogleTest ships as sources (Debian's /usr/src/googletest): built once into the prefix.
   if [ -d "$DEPS/googletest-src" ] && [ ! -f "$DEPS/lib/cmake/GTest/GTestConfig.cmake" ] && [ ! -f "$DEPS/lib64/cmake/GTest/GTestConfig.cmake" ]; then

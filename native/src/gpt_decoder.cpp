@@ -1,5 +1,6 @@
 #include "gpt_decoder.h"
 
+#include "checkpoint_activations.h"
 #include "layers.h"
 
 namespace ekt {
@@ -40,8 +41,10 @@ torch::Tensor GptDecoder::hidden(const torch::Tensor& ids, const AttentionContex
   const int64_t C = config().hidden;
   torch::Tensor x = torch::embedding(wte_, ids) + torch::embedding(wpe_, ctx.positions());  // (B, T, C)
   for (size_t l = 0; l < ln_1_.size(); ++l) {
-    x = x + attention_block(l, torch::layer_norm(x, {C}, ln_1_[l].weight, ln_1_[l].bias, eps), ctx);
-    x = x + mlp_block(l, torch::layer_norm(x, {C}, ln_2_[l].weight, ln_2_[l].bias, eps));
+    x = run_block(*this, layer_prefix(l), x, [this, l, ctx, C, eps](const torch::Tensor& in) {
+      torch::Tensor h = in + attention_block(l, torch::layer_norm(in, {C}, ln_1_[l].weight, ln_1_[l].bias, eps), ctx);
+      return h + mlp_block(l, torch::layer_norm(h, {C}, ln_2_[l].weight, ln_2_[l].bias, eps));
+    });
   }
   return torch::layer_norm(x, {C}, ln_f_.weight, ln_f_.bias, eps);
 }

@@ -4,6 +4,7 @@
 // attention logits are divided by sqrt(head_dim) in float32; the LM head has a bias.
 #include <cmath>
 
+#include "checkpoint_activations.h"
 #include "layers.h"
 #include "model.h"
 #include "rope.h"
@@ -54,14 +55,17 @@ class Gptj final : public CausalLM {
     torch::Tensor x = torch::embedding(wte_, ids);  // (B, T, C)
     const Rotary::Angles angles = rotary_.angles(ctx, x.scalar_type());
     for (size_t l = 0; l < layers_.size(); ++l) {
-      const Layer& w = layers_[l];
-      torch::Tensor h = torch::layer_norm(x, {c.hidden}, w.ln_w, w.ln_b, c.norm_eps);
-      torch::Tensor q = rotary_.apply(split_heads(torch::linear(h, w.q), c.heads), angles);  // (B, H, T, D)
-      torch::Tensor k = rotary_.apply(split_heads(torch::linear(h, w.k), c.heads), angles);
-      auto [keys, values] = ctx.keys_values(l, k, split_heads(torch::linear(h, w.v), c.heads));
-      torch::Tensor y = attention(q, keys, values, ctx.allowed(0), std::sqrt(static_cast<double>(c.head_dim)));
-      torch::Tensor mlp = torch::linear(activation(torch::linear(h, w.fc_in_w, w.fc_in_b), c.activation), w.fc_out_w, w.fc_out_b);
-      x = x + torch::linear(merge_heads(y), w.out) + mlp;
+      x = run_block(*this, layer_prefix(static_cast<int64_t>(l)), x, [this, l, ctx, angles](const torch::Tensor& in) {
+        const ModelConfig& cfg = config();
+        const Layer& w = layers_[l];
+        torch::Tensor h = torch::layer_norm(in, {cfg.hidden}, w.ln_w, w.ln_b, cfg.norm_eps);
+        torch::Tensor q = rotary_.apply(split_heads(torch::linear(h, w.q), cfg.heads), angles);  // (B, H, T, D)
+        torch::Tensor k = rotary_.apply(split_heads(torch::linear(h, w.k), cfg.heads), angles);
+        auto [keys, values] = ctx.keys_values(l, k, split_heads(torch::linear(h, w.v), cfg.heads));
+        torch::Tensor y = attention(q, keys, values, ctx.allowed(0), std::sqrt(static_cast<double>(cfg.head_dim)));
+        torch::Tensor mlp = torch::linear(activation(torch::linear(h, w.fc_in_w, w.fc_in_b), cfg.activation), w.fc_out_w, w.fc_out_b);
+        return in + torch::linear(merge_heads(y), w.out) + mlp;
+      });
     }
     return torch::layer_norm(x, {c.hidden}, ln_f_w_, ln_f_b_, c.norm_eps);
   }

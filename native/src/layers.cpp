@@ -5,6 +5,7 @@
 #include "dense_cpu.h"
 #include "device/autocast.h"
 #include "device/kernels.h"
+#include "device/torch_features.h"
 #include "error.h"
 
 namespace ekt {
@@ -50,6 +51,29 @@ torch::Tensor merge_heads(const torch::Tensor& x) {
   return x.transpose(1, 2).reshape({b, t, -1});  // (B, T, H*D)
 }
 
+#if EKT_HAS_SDPA
+namespace {
+
+// libtorch's fused attention (flash / memory-efficient kernels on a GPU; the mask rules out flash,
+// the memory-efficient kernel takes it). Unscaled scores (GPT-Neo, divide_by == 0) are computed
+// in float32 as Hugging Face does, so q, k and v go in as float32 and the result is cast back;
+// the others keep their dtype and divide by divide_by (the kernels accumulate in float32).
+torch::Tensor fused_attention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
+                              const torch::Tensor& allowed, double divide_by) {
+  // A query that may see no key at all (a left-padding slot) would come out NaN from the fused
+  // kernels, and NaN would leak through the zero weights other rows give its value. Letting it
+  // see every key keeps it finite; its output is never used.
+  torch::Tensor mask = allowed.logical_or(allowed.any(-1, /*keepdim=*/true).logical_not());  // (B, 1, T, S)
+  if (divide_by != 0.0) return at::scaled_dot_product_attention(q, keys, values, mask, 0.0, false, 1.0 / divide_by);
+  AutocastScope float32_scores(q.device().type(), torch::kFloat32, /*enabled=*/false);
+  return at::scaled_dot_product_attention(q.to(torch::kFloat32), keys.to(torch::kFloat32), values.to(torch::kFloat32),
+                                          mask, 0.0, false, 1.0)
+      .to(values.scalar_type());
+}
+
+}  // namespace
+#endif
+
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& allowed, double divide_by) {
   torch::Tensor keys = k, values = v;
@@ -58,6 +82,9 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     keys = k.repeat_interleave(groups, 1);
     values = v.repeat_interleave(groups, 1);
   }
+#if EKT_HAS_SDPA
+  if (!q.device().is_cpu() || portable_kernels()) return fused_attention(q, keys, values, allowed, divide_by);
+#endif
   // Float32 scores even under mixed precision (autocast would run this product in bfloat16).
   AutocastScope float32_scores(q.device().type(), torch::kFloat32, /*enabled=*/false);
   torch::Tensor scores = torch::matmul(q.to(torch::kFloat32), keys.to(torch::kFloat32).transpose(-1, -2));  // (B, H, T, S)

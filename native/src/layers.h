@@ -29,6 +29,8 @@ torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const t
 // H a multiple of Hkv (grouped-query), allowed (B, 1, T, S). Scores and softmax are computed in
 // float32 (also under mixed precision), the weighted sum in v's dtype.
 // scale multiplies q.k; divide_by, if non-zero, divides instead (GPT-2 divides by sqrt(D)).
+// With libtorch >= 2.1, on a GPU (and under EKT_KERNELS=portable) this is libtorch's fused
+// scaled_dot_product_attention; Debian's 1.13 and the CPU's own path keep the explicit products.
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& allowed, double divide_by);
 

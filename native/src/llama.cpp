@@ -6,6 +6,7 @@
 // and mlp_bias) and sliding-window layers (Mistral, Qwen2), all read by config.cpp.
 #include <cmath>
 
+#include "checkpoint_activations.h"
 #include "layers.h"
 #include "model.h"
 #include "rope.h"
@@ -64,15 +65,18 @@ class Llama final : public CausalLM {
     torch::Tensor x = torch::embedding(embed_, ids);  // (B, T, C)
     const Rotary::Angles angles = rotary_.angles(ctx, x.scalar_type());
     for (size_t l = 0; l < layers_.size(); ++l) {
-      const Layer& w = layers_[l];
-      torch::Tensor h = rms_norm(x, w.input_norm, c.norm_eps);
-      torch::Tensor q = rotary_.apply(split_heads(w.q(h), c.heads), angles);  // (B, H, T, D)
-      torch::Tensor k = rotary_.apply(split_heads(w.k(h), c.kv_heads), angles);  // (B, Hkv, T, D)
-      auto [keys, values] = ctx.keys_values(l, k, split_heads(w.v(h), c.kv_heads));
-      torch::Tensor y = attention(q, keys, values, ctx.allowed(c.window[l]), divide_by);  // (B, H, T, D)
-      x = x + w.o(merge_heads(y));
-      h = rms_norm(x, w.post_norm, c.norm_eps);
-      x = x + w.down(activation(w.gate(h), c.activation) * w.up(h));  // (B, T, C)
+      x = run_block(*this, layer_prefix(static_cast<int64_t>(l)), x, [this, l, ctx, angles, divide_by](const torch::Tensor& in) {
+        const ModelConfig& cfg = config();
+        const Layer& w = layers_[l];
+        torch::Tensor h = rms_norm(in, w.input_norm, cfg.norm_eps);
+        torch::Tensor q = rotary_.apply(split_heads(w.q(h), cfg.heads), angles);  // (B, H, T, D)
+        torch::Tensor k = rotary_.apply(split_heads(w.k(h), cfg.kv_heads), angles);  // (B, Hkv, T, D)
+        auto [keys, values] = ctx.keys_values(l, k, split_heads(w.v(h), cfg.kv_heads));
+        torch::Tensor y = attention(q, keys, values, ctx.allowed(cfg.window[l]), divide_by);  // (B, H, T, D)
+        torch::Tensor x1 = in + w.o(merge_heads(y));
+        h = rms_norm(x1, w.post_norm, cfg.norm_eps);
+        return x1 + w.down(activation(w.gate(h), cfg.activation) * w.up(h));  // (B, T, C)
+      });
     }
     return rms_norm(x, norm_, c.norm_eps);
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "device/kernels.h"
+#include "device/torch_features.h"
 #include "error.h"
 #include "workers.h"
 
@@ -20,10 +21,19 @@ AdamW::AdamW(const std::vector<Param>& params, AdamWOptions options) : params_(p
 }
 
 double AdamW::grad_norm() const {
-  std::vector<torch::Tensor> norms;  // per tensor in float32, combined in float64, as torch does
+  // Per tensor in float32, combined in float64, as torch does; one host sync for the total.
+  std::vector<torch::Tensor> grads;
   for (const Param& p : params_)
-    if (p.tensor.grad().defined()) norms.push_back(p.tensor.grad().norm().to(torch::kFloat64));
-  return norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
+    if (p.tensor.grad().defined()) grads.push_back(p.tensor.grad());
+  if (grads.empty()) return 0.0;
+#if EKT_HAS_FOREACH_NORM
+  // One multi-tensor kernel on a GPU instead of a launch per tensor.
+  std::vector<torch::Tensor> norms = at::_foreach_norm(grads);
+#else
+  std::vector<torch::Tensor> norms;
+  for (const torch::Tensor& g : grads) norms.push_back(g.norm());
+#endif
+  return torch::stack(norms).to(torch::kFloat64).norm().item<double>();
 }
 
 void AdamW::zero_grad() {
@@ -36,13 +46,9 @@ void AdamW::step(double lr, double grad_scale) {
   const double step_size = lr * std::sqrt(1.0 - std::pow(options_.beta2, t)) / (1.0 - std::pow(options_.beta1, t));
   const double decay_factor = 1.0 - lr * options_.weight_decay;
   torch::NoGradGuard no_grad;
-  bool all_fused = fused_cpu_ && !portable_kernels();
-  for (const Param& p : params_) {
-    const torch::Tensor& g = p.tensor.grad();
-    all_fused = all_fused && p.tensor.device().is_cpu() && p.tensor.scalar_type() == torch::kFloat32 &&
-                p.tensor.is_contiguous() && (!g.defined() || g.is_contiguous());
-  }
-  if (!all_fused) return step_foreach(grad_scale, step_size, decay_factor);
+  const Kernel kernel = choose_kernel();
+  if (kernel == Kernel::fused_torch) return step_fused_torch(lr, grad_scale);
+  if (kernel == Kernel::foreach) return step_foreach(grad_scale, step_size, decay_factor);
   // Element ranges of every tensor, dealt round-robin to the threads: the update is
   // elementwise, so the split never changes a result.
   struct Range {
@@ -62,6 +68,29 @@ void AdamW::step(double lr, double grad_scale) {
                      decays(range.index) ? static_cast<float>(decay_factor) : 1.0f);
     }
   });
+}
+
+AdamW::Kernel AdamW::choose_kernel() const {
+  bool cpu_float32 = true;
+  for (const Param& p : params_) {
+    const torch::Tensor& g = p.tensor.grad();
+    cpu_float32 = cpu_float32 && p.tensor.device().is_cpu() && p.tensor.scalar_type() == torch::kFloat32 &&
+                  p.tensor.is_contiguous() && (!g.defined() || g.is_contiguous());
+  }
+  switch (kernel_) {
+    case Kernel::fused_cpu:
+      return cpu_float32 ? Kernel::fused_cpu : Kernel::foreach;
+    case Kernel::automatic:
+      if (cpu_float32 && !portable_kernels()) return Kernel::fused_cpu;
+#if EKT_HAS_FUSED_ADAMW
+      if (!params_.empty() && params_.front().tensor.is_cuda()) return Kernel::fused_torch;
+#endif
+      return Kernel::foreach;
+    case Kernel::fused_torch:
+    case Kernel::foreach:
+      break;
+  }
+  return kernel_;
 }
 
 // One pass over p, g, m, v: memory traffic, not arithmetic, bounds AdamW on a CPU.
@@ -102,6 +131,44 @@ void AdamW::step_foreach(double grad_scale, double step_size, double decay_facto
   at::_foreach_add_(denom, options_.eps);
   at::_foreach_addcdiv_(p, m, denom, -step_size);
   if (!decayed.empty()) at::_foreach_mul_(decayed, decay_factor);
+}
+
+// torch's kernel is torch.optim.AdamW: p = p (1 - lr' wd'), then p -= lr' / c1 * m / (sqrt(v) / sqrt(c2) + eps'),
+// with c1, c2 the bias corrections. transformers.AdamW (ours) is p = (p - lr sqrt(c2) / c1 * m / (sqrt(v) + eps)) d,
+// d = 1 - lr wd. They agree for eps' = eps / sqrt(c2), lr' = lr d and wd' = wd / d. The kernel
+// divides the gradients by grad_scale (AMP's unscaling; here 1 / the clipping coefficient) and
+// leaves them so divided.
+void AdamW::step_fused_torch(double lr, double grad_scale) {
+#if EKT_HAS_FUSED_ADAMW
+  const double t = static_cast<double>(steps_);
+  const double eps = options_.eps / std::sqrt(1.0 - std::pow(options_.beta2, t));
+  const double decay_factor = 1.0 - lr * options_.weight_decay;
+  EKT_CHECK(decay_factor > 0, "AdamW: lr * weight_decay = " << lr * options_.weight_decay << " must stay below 1");
+  for (const bool decayed : {true, false}) {
+    std::vector<torch::Tensor> p, g, m, v;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      if (!params_[i].tensor.grad().defined() || decays(i) != decayed) continue;
+      p.push_back(params_[i].tensor);
+      g.push_back(params_[i].tensor.grad());
+      m.push_back(exp_avg_[i]);
+      v.push_back(exp_avg_sq_[i]);
+    }
+    if (p.empty()) continue;
+    const torch::TensorOptions on_device = torch::TensorOptions().dtype(torch::kFloat32).device(p.front().device());
+    const std::vector<torch::Tensor> steps(p.size(), torch::full({}, t, on_device));  // read, not advanced, by the kernel
+    const double d = decayed ? decay_factor : 1.0;
+    auto update = [&](auto... unscale) {
+      at::_fused_adamw_(p, g, m, v, /*max_exp_avg_sqs=*/{}, steps, lr * d, options_.beta1, options_.beta2,
+                        decayed ? options_.weight_decay / d : 0.0, eps, /*amsgrad=*/false, /*maximize=*/false, unscale...);
+    };
+    if (grad_scale == 1.0) update();
+    else update(torch::full({}, 1.0 / grad_scale, on_device));
+  }
+#else
+  (void)lr;
+  (void)grad_scale;
+  EKT_FAIL("AdamW: the fused torch kernel needs libtorch >= 2.1, this is " << TORCH_VERSION);
+#endif
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> AdamW::state() const {

@@ -40,18 +40,27 @@ class AdamW {
   std::vector<std::pair<std::string, torch::Tensor>> state() const;
   // Restores moments and the step count; names and shapes must match this model.
   void load_state(const std::map<std::string, torch::Tensor>& tensors, int64_t steps, const std::string& source);
-  // Tests compare the fused CPU kernel with the portable _foreach path.
-  void set_fused_cpu(bool fused) { fused_cpu_ = fused; }
+  // How step() updates. automatic: fused_cpu for contiguous float32 CPU tensors (not under
+  // EKT_KERNELS=portable), fused_torch on CUDA where libtorch has it, foreach otherwise.
+  //   fused_cpu: this file's single-pass CPU kernel, threaded.
+  //   foreach: torch's multi-tensor ops, on any device (what the portable path runs).
+  //   fused_torch: torch.optim.AdamW(fused=True)'s kernel (libtorch >= 2.1; CUDA, and the CPU from
+  //   2.4), with its arguments mapped onto the transformers.AdamW update above.
+  // Tests force each one and compare them.
+  enum class Kernel { automatic, fused_cpu, foreach, fused_torch };
+  void set_kernel(Kernel kernel) { kernel_ = kernel; }
 
  private:
+  Kernel choose_kernel() const;
   void step_fused_cpu(size_t index, int64_t begin, int64_t end, float grad_scale, float step_size, float decay_factor) const;
   void step_foreach(double grad_scale, double step_size, double decay_factor);
+  void step_fused_torch(double lr, double grad_scale);
 
   std::vector<Param> params_;
   std::vector<torch::Tensor> exp_avg_, exp_avg_sq_;
   AdamWOptions options_;
   int64_t steps_ = 0;
-  bool fused_cpu_ = true;
+  Kernel kernel_ = Kernel::automatic;
 };
 
 }  // namespace ekt

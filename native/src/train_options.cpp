@@ -26,6 +26,7 @@ TrainerOptions TrainerOptions::parse(const nlohmann::json& j) {
   o.kd_temperature = in.get("kd_temperature", o.kd_temperature);
   o.workers = in.get("workers", 0);
   o.precision = parse_dtype(in.get<std::string>("precision", "float32"));
+  o.checkpoint_activations = in.get("checkpoint_activations", o.checkpoint_activations);
   EKT_CHECK(o.schedule.base_lr >= 0 && std::isfinite(o.schedule.base_lr), "lr must be a non-negative number, got " << o.schedule.base_lr);
   EKT_CHECK(o.schedule.warmup_steps >= 0, "warmup_steps must be non-negative");
   EKT_CHECK(o.schedule.kind == LrSchedule::Kind::kConstant || o.schedule.total_steps > 0,
@@ -38,7 +39,7 @@ TrainerOptions TrainerOptions::parse(const nlohmann::json& j) {
   for (const auto& [key, value] : j.items()) {
     static const char* known[] = {"beta1", "beta2", "eps", "weight_decay", "schedule", "lr", "warmup_steps",
                                   "total_steps", "max_grad_norm", "micro_batch", "kd_weight", "kd_temperature",
-                                  "workers", "precision"};
+                                  "workers", "precision", "checkpoint_activations"};
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;
     EKT_CHECK(ok, "unknown trainer option '" << key << "'");
@@ -52,7 +53,7 @@ nlohmann::json TrainerOptions::to_json() const {
           {"beta1", adamw.beta1}, {"beta2", adamw.beta2}, {"eps", adamw.eps}, {"weight_decay", adamw.weight_decay},
           {"max_grad_norm", max_grad_norm}, {"micro_batch", micro_batch},
           {"kd_weight", kd_weight}, {"kd_temperature", kd_temperature}, {"workers", workers},
-          {"precision", dtype_label(precision)}};
+          {"precision", dtype_label(precision)}, {"checkpoint_activations", checkpoint_activations}};
 }
 
 }  // namespace ekt

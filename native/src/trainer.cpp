@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "checkpoint_activations.h"
 #include "cpu_cache.h"
 #include "device/autocast.h"
 #include "device/kernels.h"
@@ -84,6 +85,7 @@ struct ShardContext {
 ShardResult run_shard(const ShardContext& s, const Prepared& b, const std::vector<int64_t>& rows) {
   torch::AutoGradMode grad_mode(s.backward);  // thread-local: set in the worker itself
   AutocastScope mixed_precision(s.student.device().type(), s.options.precision);  // thread-local too
+  CheckpointActivationsScope checkpointing(s.options.checkpoint_activations);  // and this
   ShardResult r;
   torch::Tensor row_index = torch::tensor(rows, torch::kInt64);
   const int64_t steps = b.columns.index_select(0, row_index).max().item<int64_t>();

@@ -44,6 +44,10 @@ struct TrainerOptions {
   // parameters (master weights), gradients, AdamW state, softmax, norms, attention scores and
   // the loss stay float32.
   torch::ScalarType precision = torch::kFloat32;
+  // Keep only each transformer block's input for backward and recompute the block there
+  // (checkpoint_activations.h): about one more forward of compute for activation memory that
+  // no longer scales with the layer count. Results equal the plain run's up to rounding.
+  bool checkpoint_activations = false;
 
   static TrainerOptions parse(const nlohmann::json& json);
   nlohmann::json to_json() const;

@@ -7,8 +7,11 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 
+#include "checkpoint_activations.h"
 #include "cpu_cache.h"
+#include "device/torch_features.h"
 #include "ekt/init_api.h"
 #include "error.h"
 #include "loss.h"
@@ -55,13 +58,18 @@ struct ScalarAdamW {
   }
 };
 
-TEST(AdamW, FusedAndForeachPathsMatchTheHfFormula) {
+TEST(AdamW, EveryKernelMatchesTheHfFormula) {
+  using Kernel = ekt::AdamW::Kernel;
+  std::vector<std::pair<Kernel, const char*>> kernels = {{Kernel::fused_cpu, "fused_cpu"}, {Kernel::foreach, "foreach"}};
+#if EKT_TORCH_AT_LEAST(2, 4)  // torch's fused AdamW runs on the CPU from 2.4 (on CUDA from 2.1)
+  kernels.push_back({Kernel::fused_torch, "fused_torch"});
+#endif
   torch::manual_seed(3);
-  for (bool fused : {true, false}) {
+  for (auto [kernel, kernel_name] : kernels) {
     std::vector<ekt::Param> params = {{"w", torch::randn({7, 5})}, {"b", torch::randn({5})}};
     std::vector<torch::Tensor> start = {params[0].tensor.clone(), params[1].tensor.clone()};
     ekt::AdamW opt(params, {0.9, 0.99, 1e-6, 0.1});
-    opt.set_fused_cpu(fused);
+    opt.set_kernel(kernel);
     EXPECT_TRUE(opt.decays(0));
     EXPECT_FALSE(opt.decays(1));  // vectors (biases, norms) are not decayed
     std::vector<std::vector<ScalarAdamW>> ref(2);
@@ -80,7 +88,7 @@ TEST(AdamW, FusedAndForeachPathsMatchTheHfFormula) {
     for (size_t i = 0; i < 2; ++i)
       for (int64_t k = 0; k < start[i].numel(); ++k)
         EXPECT_NEAR(params[i].tensor.flatten()[k].item<double>(), ref[i][static_cast<size_t>(k)].p, 2e-6)
-            << (fused ? "fused" : "foreach") << " tensor " << i << " element " << k;
+            << kernel_name << " tensor " << i << " element " << k;
     EXPECT_EQ(opt.steps(), 3);
   }
 }
@@ -215,6 +223,68 @@ TEST(Trainer, SaveRestoreContinuesBitExactly) {
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i].tensor, b->loaded.model->params()[i].tensor)) << pa[i].name;
   EXPECT_FALSE(std::filesystem::exists(dir + ".tmp"));
   std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+}
+
+// The three block loops (GPT-2/GPT-Neo decoder, GPT-J, Llama with grouped-query attention).
+const char* const kCheckpointConfigs[] = {
+    R"({"model_type": "gpt_neo", "vocab_size": 31, "max_position_embeddings": 16, "hidden_size": 8,
+        "num_layers": 2, "num_heads": 2, "attention_types": [[["global", "local"], 1]], "window_size": 3})",
+    R"({"model_type": "gptj", "vocab_size": 31, "n_positions": 16, "n_embd": 16, "n_layer": 2, "n_head": 4, "rotary_dim": 2})",
+    R"({"model_type": "llama", "vocab_size": 31, "max_position_embeddings": 16, "hidden_size": 16, "num_hidden_layers": 2,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 24})",
+};
+
+bool graph_has_node(const torch::Tensor& output, const std::string& name) {
+  std::vector<torch::autograd::Node*> todo = {output.grad_fn().get()};
+  std::set<torch::autograd::Node*> seen;
+  while (!todo.empty()) {
+    torch::autograd::Node* node = todo.back();
+    todo.pop_back();
+    if (!node || !seen.insert(node).second) continue;
+    if (node->name() == name) return true;
+    for (const torch::autograd::Edge& e : node->next_edges()) todo.push_back(e.function.get());
+  }
+  return false;
+}
+
+// --checkpoint-activations recomputes each block in backward: the graph holds one recompute node
+// per block instead of the block's operations, and three steps (float32, and bf16 mixed precision)
+// end with the plain run's losses, gradient norms and weights. Recomputing runs the same kernels
+// on the same inputs, so only the order of gradient additions may differ: 1e-5 (float32) and
+// 1e-4 (bf16) absolute on weights moved ~1e-2 by each step.
+TEST(Trainer, CheckpointedActivationsTrainLikeThePlainRun) {
+  for (const char* config : kCheckpointConfigs) {
+    SCOPED_TRACE(config);
+    {
+      std::unique_ptr<ekt_model> m(ekt_model_init(config, 5, "cpu"));
+      ASSERT_NE(m, nullptr) << ekt_last_error();
+      for (const ekt::Param& p : m->loaded.model->params()) p.tensor.requires_grad_(true);  // as a trainer does
+      ekt::TrainBatch batch = tiny_batch(1);
+      ekt::AttentionContext ctx(m->loaded.model->config(), batch.valid, nullptr);
+      ekt::CheckpointActivationsScope on(true);
+      torch::Tensor hidden = m->loaded.model->hidden(batch.ids, ctx);
+      EXPECT_TRUE(graph_has_node(hidden, "ekt::RecomputeBlock"));
+    }
+    for (const char* precision : {"float32", "bfloat16"}) {
+      SCOPED_TRACE(precision);
+      const double tolerance = std::string(precision) == "float32" ? 1e-5 : 1e-4;
+      std::unique_ptr<ekt_model> plain(ekt_model_init(config, 5, "cpu")), checkpointed(ekt_model_init(config, 5, "cpu"));
+      nlohmann::json options = {{"lr", 1e-2}, {"total_steps", 10}, {"micro_batch", 2}, {"precision", precision}};
+      ekt::Trainer a(*plain->loaded.model, nullptr, ekt::TrainerOptions::parse(options));
+      options["checkpoint_activations"] = true;
+      ekt::Trainer b(*checkpointed->loaded.model, nullptr, ekt::TrainerOptions::parse(options));
+      for (int s = 0; s < 3; ++s) {
+        const ekt::StepMetrics ma = a.step(tiny_batch(s)), mb = b.step(tiny_batch(s));
+        EXPECT_NEAR(ma.loss, mb.loss, tolerance * std::abs(ma.loss)) << "step " << s;
+        EXPECT_NEAR(ma.grad_norm, mb.grad_norm, tolerance * ma.grad_norm) << "step " << s;
+      }
+      const auto& pa = plain->loaded.model->params();
+      for (size_t i = 0; i < pa.size(); ++i) {
+        const double diff = (pa[i].tensor - checkpointed->loaded.model->params()[i].tensor).abs().max().item<double>();
+        EXPECT_LE(diff, tolerance) << pa[i].name;
+      }
+    }
+  }
 }
 
 TEST(Trainer, RejectsBadOptionsAndBatches) {

@@ -46,4 +46,6 @@ AutocastScope::~AutocastScope() {
 
 bool AutocastScope::active(torch::DeviceType device) { return enabled_for(device); }
 
+torch::ScalarType AutocastScope::dtype(torch::DeviceType device) { return dtype_for(device); }
+
 }  // namespace ekt

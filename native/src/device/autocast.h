@@ -19,6 +19,8 @@ class AutocastScope {
 
   // Whether autocast is on for `device` on this thread.
   static bool active(torch::DeviceType device);
+  // The type autocast casts to for `device` on this thread (meaningful while active).
+  static torch::ScalarType dtype(torch::DeviceType device);
 
  private:
   torch::DeviceType device_;

@@ -63,6 +63,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--kd-temperature") double kdTemperature = DEFAULTS.kdTemperature();
     @Option(names = "--peak-gflops", description = "peak GFLOP/s for the MFU figure") double peakGflops = DEFAULTS.peakGflops();
     @Option(names = "--workers", description = "data-parallel threads in the core; 0 = one per core thread") int workers = DEFAULTS.workers();
+    @Option(names = "--checkpoint-activations", description = "recompute each block's activations in backward instead of keeping them (less memory, ~1/3 more compute)")
+    boolean checkpointActivations = DEFAULTS.checkpointActivations();
     @Option(names = "--codec", description = "text encoding of text records: 'bytes' (UTF-8 bytes as ids) or a tokenizer directory (default: the model's own tokenizer)") String codec;
 
     @Option(names = "--batch", hidden = true)
@@ -80,9 +82,14 @@ final class TrainCommand implements Callable<Integer> {
                 .overflow(Choices.parse("--on-overflow", overflow, TrainConfig.Overflow.class)).padId(padId).seed(seed)
                 .bucketWindow(bucketWindow).logEvery(logEvery).saveEvery(saveEvery).keepCheckpoints(keep).stopAfter(stopAfter)
                 .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers)
+<<<<<<< HEAD:cli/src/main/java/ekt/cli/TrainCommand.java
                 .precision(placement.dtype()).build();
         Tokenizer tokenizer = tokenizer();
         List<TrainingExample> examples = TrainingData.read(data, textCodec(tokenizer));
+=======
+                .precision(placement.dtype()).checkpointActivations(checkpointActivations).build();
+        List<TrainingExample> examples = TrainingData.read(data, textCodec());
+>>>>>>> issue-13:java/src/main/java/ekt/cli/TrainCommand.java
         Path start = resumeFrom();
         // Under torchrun or srun this process is one rank of a data-parallel job (nothing new otherwise).
         // The student keeps float32 master weights; --dtype bfloat16 makes its products bfloat16.

@@ -26,13 +26,15 @@ import java.util.Map;
  *                       needs the same count
  * @param precision      "float32", or "bfloat16" for mixed precision (bfloat16 matrix products,
  *                       float32 master weights, AdamW state, softmax, norms and loss)
+ * @param checkpointActivations recompute each transformer block's activations in backward instead
+ *                       of keeping them (about a third more compute, far less memory; same updates)
  */
 public record TrainConfig(double lr, double weightDecay, double beta1, double beta2, double eps, double maxGradNorm,
                           Schedule schedule, int warmupSteps, int epochs, int stopAfter, int batchSize, int accum,
                           int maxLength, Mask mask, Overflow overflow, int padId, long seed, int bucketWindow,
                           int logEvery, int evalEvery, int saveEvery, int keepCheckpoints,
                           double kdWeight, double kdTemperature, double peakGflops, int workers,
-                          String precision) {
+                          String precision, boolean checkpointActivations) {
 
     /** Which predicted tokens count in the loss. */
     public enum Mask {
@@ -96,9 +98,9 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         return String.format(Locale.ROOT,
                 "{\"lr\": %s, \"schedule\": \"%s\", \"warmup_steps\": %d, \"total_steps\": %d, \"beta1\": %s, \"beta2\": %s, "
                         + "\"eps\": %s, \"weight_decay\": %s, \"max_grad_norm\": %s, \"micro_batch\": %d, \"kd_weight\": %s, "
-                        + "\"kd_temperature\": %s, \"workers\": %d, \"precision\": \"%s\"}",
+                        + "\"kd_temperature\": %s, \"workers\": %d, \"precision\": \"%s\", \"checkpoint_activations\": %s}",
                 lr, schedule.name().toLowerCase(Locale.ROOT), warmupSteps, totalSteps, beta1, beta2, eps, weightDecay,
-                maxGradNorm, batchSize, kdWeight, kdTemperature, workers, precision);
+                maxGradNorm, batchSize, kdWeight, kdTemperature, workers, precision, checkpointActivations);
     }
 
     /**
@@ -142,6 +144,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         private double kdWeight = 1.0, kdTemperature = 1.0, peakGflops = 375.0;
         private int workers = 0;
         private String precision = "float32";
+        private boolean checkpointActivations = false;
 
         private Builder() {
         }
@@ -174,6 +177,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
             peakGflops = c.peakGflops;
             workers = c.workers;
             precision = c.precision;
+            checkpointActivations = c.checkpointActivations;
         }
 
         public Builder lr(double v) { lr = v; return this; }
@@ -204,11 +208,13 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
         public Builder workers(int v) { workers = v; return this; }
         /** "float32" or "bfloat16" (mixed precision with float32 master weights). */
         public Builder precision(String v) { precision = v; return this; }
+        /** Recompute activations in backward (memory for compute; the updates are the same). */
+        public Builder checkpointActivations(boolean v) { checkpointActivations = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(lr, weightDecay, beta1, beta2, eps, maxGradNorm, schedule, warmupSteps, epochs, stopAfter,
                     batchSize, accum, maxLength, mask, overflow, padId, seed, bucketWindow, logEvery, evalEvery, saveEvery,
-                    keepCheckpoints, kdWeight, kdTemperature, peakGflops, workers, precision);
+                    keepCheckpoints, kdWeight, kdTemperature, peakGflops, workers, precision, checkpointActivations);
         }
     }
 }

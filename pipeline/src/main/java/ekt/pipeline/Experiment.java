@@ -245,7 +245,8 @@ public final class Experiment {
         return TrainConfig.builder().epochs(s.epochs()).lr(s.lr()).weightDecay(s.weightDecay()).warmupSteps(s.warmupSteps())
                 .schedule(Choices.parse("student.schedule", s.schedule(), TrainConfig.Schedule.class)).batchSize(s.batch()).accum(s.accum())
                 .maxLength(s.maxLength()).mask(Choices.parse("student.mask", s.mask(), TrainConfig.Mask.class)).seed(s.seed()).saveEvery(s.checkpointEvery())
-                .keepCheckpoints(2).logEvery(0).kdWeight(config.kd().klWeight()).kdTemperature(config.kd().temperature()).build();
+                .keepCheckpoints(2).logEvery(0).kdWeight(config.kd().klWeight()).kdTemperature(config.kd().temperature())
+                .checkpointActivations(s.checkpointActivations()).build();
     }
 
     private Path kdTeacher() {

@@ -105,7 +105,8 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
                           @JsonProperty("warmup_steps") Integer warmupSteps, String schedule, Integer batch, Integer accum,
                           @JsonProperty("max_length") Integer maxLength, String mask, Long seed,
                           @JsonProperty("checkpoint_every") Integer checkpointEvery,
-                          @JsonProperty("eval_every_epochs") Integer evalEveryEpochs, String checkpoint) {
+                          @JsonProperty("eval_every_epochs") Integer evalEveryEpochs, String checkpoint,
+                          @JsonProperty("checkpoint_activations") Boolean checkpointActivations) {
         public Student {
             if (model == null) throw new IllegalArgumentException("student needs 'model' (a checkpoint directory)");
             TrainConfig d = TrainConfig.DEFAULTS;
@@ -122,6 +123,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
             checkpointEvery = checkpointEvery == null ? 200 : checkpointEvery;
             evalEveryEpochs = evalEveryEpochs == null ? 10 : evalEveryEpochs;
             checkpoint = checkpoint == null ? "final" : checkpoint;
+            checkpointActivations = checkpointActivations != null && checkpointActivations;
         }
     }
 
@@ -257,7 +259,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
 
         /** The student checkpoint, fine-tuned with the paper's settings. */
         public Builder student(String modelDir) {
-            return student(new Student(modelDir, null, null, null, null, null, null, null, null, null, null, null, null, null));
+            return student(new Student(modelDir, null, null, null, null, null, null, null, null, null, null, null, null, null, null));
         }
 
         public RunConfig build() {
