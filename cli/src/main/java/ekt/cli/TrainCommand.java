@@ -82,14 +82,9 @@ final class TrainCommand implements Callable<Integer> {
                 .overflow(Choices.parse("--on-overflow", overflow, TrainConfig.Overflow.class)).padId(padId).seed(seed)
                 .bucketWindow(bucketWindow).logEvery(logEvery).saveEvery(saveEvery).keepCheckpoints(keep).stopAfter(stopAfter)
                 .kdWeight(kdWeight).kdTemperature(kdTemperature).peakGflops(peakGflops).workers(workers)
-<<<<<<< HEAD:cli/src/main/java/ekt/cli/TrainCommand.java
-                .precision(placement.dtype()).build();
+                .precision(placement.dtype()).checkpointActivations(checkpointActivations).build();
         Tokenizer tokenizer = tokenizer();
         List<TrainingExample> examples = TrainingData.read(data, textCodec(tokenizer));
-=======
-                .precision(placement.dtype()).checkpointActivations(checkpointActivations).build();
-        List<TrainingExample> examples = TrainingData.read(data, textCodec());
->>>>>>> issue-13:java/src/main/java/ekt/cli/TrainCommand.java
         Path start = resumeFrom();
         // Under torchrun or srun this process is one rank of a data-parallel job (nothing new otherwise).
         // The student keeps float32 master weights; --dtype bfloat16 makes its products bfloat16.

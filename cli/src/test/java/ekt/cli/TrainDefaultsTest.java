@@ -41,11 +41,12 @@ class TrainDefaultsTest {
         assertEquals(BUILDER.kdTemperature(), t.kdTemperature);
         assertEquals(BUILDER.peakGflops(), t.peakGflops);
         assertEquals(BUILDER.workers(), t.workers);
+        assertEquals(BUILDER.checkpointActivations(), t.checkpointActivations);
     }
 
     @Test
     void aConfigsStudentSectionDefaultsToTheBuilders() {
-        RunConfig.Student s = new RunConfig.Student("m", null, null, null, null, null, null, null, null, null, null, null, null, null);
+        RunConfig.Student s = new RunConfig.Student("m", null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         assertEquals(BUILDER.epochs(), s.epochs());
         assertEquals(BUILDER.lr(), s.lr());
         assertEquals(BUILDER.weightDecay(), s.weightDecay());
@@ -56,5 +57,6 @@ class TrainDefaultsTest {
         assertEquals(BUILDER.maxLength(), s.maxLength());
         assertEquals(BUILDER.mask(), Choices.parse("mask", s.mask(), TrainConfig.Mask.class));
         assertEquals(BUILDER.seed(), s.seed(), "the training seed: 42 everywhere (a config's default was 0)");
+        assertEquals(BUILDER.checkpointActivations(), s.checkpointActivations());
     }
 }

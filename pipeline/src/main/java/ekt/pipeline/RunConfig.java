@@ -123,7 +123,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
             checkpointEvery = checkpointEvery == null ? 200 : checkpointEvery;
             evalEveryEpochs = evalEveryEpochs == null ? 10 : evalEveryEpochs;
             checkpoint = checkpoint == null ? "final" : checkpoint;
-            checkpointActivations = checkpointActivations != null && checkpointActivations;
+            checkpointActivations = checkpointActivations == null ? d.checkpointActivations() : checkpointActivations;
         }
     }
 
