@@ -88,11 +88,6 @@ EKT_VECTOR_CLONES void out_in_block(const float* __restrict__ x, int64_t rows, i
 
 }  // namespace
 
-bool dense_cpu_is_faster() {
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  return avx512;
-}
-
 torch::Tensor dense_cpu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, bool in_out) {
   const int64_t M = x.size(0), K = x.size(1), N = in_out ? weight.size(1) : weight.size(0);
   torch::Tensor y = torch::empty({M, N}, x.options());

@@ -16,10 +16,4 @@ namespace ekt {
 // (GPT-2's Conv1D layout), (N, K) otherwise (nn.Linear). All float32, CPU, contiguous.
 torch::Tensor dense_cpu(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, bool in_out);
 
-// Whether this CPU runs dense_cpu faster than BLAS: only with AVX-512, whose 32 vector registers
-// hold the kernel's 16-vector accumulator block. Its AVX2 clone spills that block on every
-// product: on an AMD EPYC without AVX-512 (2026-11-30) a 32-prompt, 32-token sampling job of the
-// benchmarks' 6-layer d=512 GPT-2 took 110 s through it and 11 s through libtorch's BLAS.
-bool dense_cpu_is_faster();
-
 }  // namespace ekt

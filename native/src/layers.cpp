@@ -28,8 +28,7 @@ torch::Tensor activation(const torch::Tensor& x, const std::string& kind) {
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, WeightLayout layout) {
   const bool in_out = layout == WeightLayout::in_out;
   const int64_t in = x.size(-1), rows = x.numel() / std::max<int64_t>(in, 1);
-  if (!at::GradMode::is_enabled() && !portable_kernels() && dense_cpu_is_faster() && x.device().is_cpu() &&
-      x.scalar_type() == torch::kFloat32 &&
+  if (!at::GradMode::is_enabled() && !portable_kernels() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32 &&
       weight.scalar_type() == torch::kFloat32 && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous()) &&
       rows > 0) {
     std::vector<int64_t> shape = x.sizes().vec();
