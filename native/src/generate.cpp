@@ -233,7 +233,7 @@ void Generator::prefill(const std::vector<Work>& work) {
   if (longest > cache_->shape().prompt_tokens) {
     std::vector<int64_t> lengths;
     for (const Group& g : groups_) lengths.push_back(g.length);
-    cache_->grow_prompt_tokens(longest, static_cast<int64_t>(groups_.size()), lengths);
+    cache_->grow_prompt_tokens(longest, lengths);
   }
   if (most_new > cache_->shape().decode_tokens) {
     std::vector<int64_t> decoded;

@@ -72,30 +72,35 @@ void PrefixCache::move_row(int64_t from, int64_t to, int64_t decoded) {
   }
 }
 
-void PrefixCache::grow_prompt_tokens(int64_t prompt_tokens, int64_t live_groups, const std::vector<int64_t>& group_length) {
-  if (prompt_tokens <= shape_.prompt_tokens) return;
-  for (auto* layers : {&prefix_k, &prefix_v}) {
-    for (torch::Tensor& t : *layers) {
-      torch::Tensor grown = torch::zeros({t.size(0), t.size(1), prompt_tokens, t.size(3)}, options_);
-      for (int64_t g = 0; g < live_groups; ++g) grown[g].narrow(1, 0, group_length[g]).copy_(t[g].narrow(1, 0, group_length[g]));
-      t = grown;
+namespace {
+
+// Widens dimension 2 (token slots) of every tensor in `layers` to `slots`, keeping the first
+// kept[i] slots of each tensor's entry i (a live group or row); the new slots are zero.
+void widen_slots(std::vector<torch::Tensor>& layers, int64_t slots, const std::vector<int64_t>& kept,
+                 const torch::TensorOptions& options) {
+  for (torch::Tensor& t : layers) {
+    torch::Tensor grown = torch::zeros({t.size(0), t.size(1), slots, t.size(3)}, options);
+    for (size_t i = 0; i < kept.size(); ++i) {
+      const auto entry = static_cast<int64_t>(i);
+      if (kept[i] > 0) grown[entry].narrow(1, 0, kept[i]).copy_(t[entry].narrow(1, 0, kept[i]));
     }
+    t = grown;
   }
+}
+
+}  // namespace
+
+void PrefixCache::grow_prompt_tokens(int64_t prompt_tokens, const std::vector<int64_t>& group_length) {
+  if (prompt_tokens <= shape_.prompt_tokens) return;
+  widen_slots(prefix_k, prompt_tokens, group_length, options_);
+  widen_slots(prefix_v, prompt_tokens, group_length, options_);
   shape_.prompt_tokens = prompt_tokens;
 }
 
 void PrefixCache::grow_decode_tokens(int64_t decode_tokens, const std::vector<int64_t>& row_decoded) {
   if (decode_tokens <= shape_.decode_tokens) return;
-  for (auto* layers : {&row_k, &row_v}) {
-    for (torch::Tensor& t : *layers) {
-      torch::Tensor grown = torch::zeros({t.size(0), t.size(1), decode_tokens, t.size(3)}, options_);
-      for (size_t r = 0; r < row_decoded.size(); ++r) {
-        const auto row = static_cast<int64_t>(r);
-        if (row_decoded[r] > 0) grown[row].narrow(1, 0, row_decoded[r]).copy_(t[row].narrow(1, 0, row_decoded[r]));
-      }
-      t = grown;
-    }
-  }
+  widen_slots(row_k, decode_tokens, row_decoded, options_);
+  widen_slots(row_v, decode_tokens, row_decoded, options_);
   shape_.decode_tokens = decode_tokens;
 }
 

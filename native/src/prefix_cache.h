@@ -38,8 +38,8 @@ class PrefixCache {
   void store_prompt(int64_t group, const KvCache& prefill, int64_t row, int64_t length);
   void move_group(int64_t from, int64_t to, int64_t length);
   void move_row(int64_t from, int64_t to, int64_t decoded);
-  // Reallocates the prefix slots for longer prompts, keeping the first `live_groups` groups.
-  void grow_prompt_tokens(int64_t prompt_tokens, int64_t live_groups, const std::vector<int64_t>& group_length);
+  // Widens every group to `prompt_tokens` prompt slots, keeping each live group's first group_length[g].
+  void grow_prompt_tokens(int64_t prompt_tokens, const std::vector<int64_t>& group_length);
   // Widens every row to `decode_tokens` generated-token slots, keeping each live row's first row_decoded[r].
   void grow_decode_tokens(int64_t decode_tokens, const std::vector<int64_t>& row_decoded);
 

@@ -70,7 +70,8 @@ public final class Npm {
         return output;
     }
 
-    private static Path onPath(String program) {
+    /** The executable {@code program} in a PATH folder, or null. */
+    public static Path onPath(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             Path candidate = Path.of(dir, program);
             if (Files.isExecutable(candidate)) return candidate;

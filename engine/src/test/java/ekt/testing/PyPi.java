@@ -1,6 +1,5 @@
 package ekt.testing;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -66,9 +65,8 @@ public final class PyPi {
 
     private static List<String> pip() {
         for (String name : new String[]{"pip3", "pip"}) {
-            for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-                if (Files.isExecutable(Path.of(dir, name))) return List.of(Path.of(dir, name).toString());
-            }
+            Path pip = Npm.onPath(name);
+            if (pip != null) return List.of(pip.toString());
         }
         return null;
     }
