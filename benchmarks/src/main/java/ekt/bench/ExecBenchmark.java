@@ -1,9 +1,10 @@
 package ekt.bench;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import ekt.demo.WordProblems;
 import ekt.exec.AnswerChecker;
 import ekt.exec.ExecConfig;
@@ -191,17 +192,17 @@ public class ExecBenchmark {
         }
 
         List<String> run(List<Program> programs) throws IOException {
-            ObjectNode request = Jsonl.object();
+            ObjectNode request = Json.object();
             request.put("timeout", 3.0);
             request.put("workers", WORKERS);
             ArrayNode list = request.putArray("programs");
             for (Program p : programs) list.addArray().add(p.code()).add(p.answer());
-            in.write(Jsonl.toLine(request) + "\n");
+            in.write(Json.line(request) + "\n");
             in.flush();
             String line = out.readLine();
             if (line == null) throw new IOException("human-eval style harness died");
             List<String> results = new ArrayList<>();
-            Jsonl.JSON.readTree(line).forEach(r -> results.add(r.asText()));
+            Json.MAPPER.readTree(line).forEach(r -> results.add(r.asText()));
             return results;
         }
 

@@ -1,6 +1,6 @@
 package ekt.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
@@ -25,7 +25,7 @@ public final class RandomCheckpoint {
     public static Path gpt2(Path dir, int layers, int hidden, int heads, int vocab, int positions, long seed)
             throws IOException {
         Files.createDirectories(dir);
-        ObjectNode config = new ObjectMapper().createObjectNode();
+        ObjectNode config = Json.MAPPER.createObjectNode();
         config.put("model_type", "gpt2").put("vocab_size", vocab).put("n_positions", positions).put("n_embd", hidden)
                 .put("n_layer", layers).put("n_head", heads).put("activation_function", "gelu_new")
                 .put("eos_token_id", vocab - 1).put("bos_token_id", vocab - 1);
@@ -53,7 +53,7 @@ public final class RandomCheckpoint {
         shapes.put("transformer.ln_f.weight", new int[]{hidden});
         shapes.put("transformer.ln_f.bias", new int[]{hidden});
 
-        ObjectNode header = new ObjectMapper().createObjectNode();
+        ObjectNode header = Json.MAPPER.createObjectNode();
         long offset = 0;
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             long bytes = 4L * count(e.getValue());

@@ -1,7 +1,7 @@
 package ekt.bench;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.core.Model;
 import ekt.serve.OpenAiServer;
 import ekt.serve.ServeSettings;
@@ -50,7 +50,6 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class ServeBenchmark {
     static final int CLIENTS = 64, TOKENS = 64;
-    static final ObjectMapper JSON = new ObjectMapper();
 
     @State(Scope.Benchmark)
     public static class Server {
@@ -93,7 +92,7 @@ public class ServeBenchmark {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
                     if (!line.startsWith("data: {")) continue;
-                    JsonNode usage = JSON.readTree(line.substring(6)).get("usage");
+                    JsonNode usage = Json.MAPPER.readTree(line.substring(6)).get("usage");
                     if (usage != null) tokens = usage.get("completion_tokens").asLong();
                 }
             }

@@ -1,7 +1,7 @@
 package ekt.bench;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.tokenizer.ByteLevelBpe;
 import ekt.tokenizer.Tokenizer;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -71,10 +71,9 @@ public class TokenizerBenchmark {
         if (!Files.isRegularFile(train)) throw new IllegalStateException("no GSM8k at " + train.toAbsolutePath() + ": pass -Dekt.shared.dir");
         gpt2 = ByteLevelBpe.fromVocabAndMerges(vocab.resolve("encoder.json"), vocab.resolve("vocab.bpe"));
         texts = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
         for (String line : Files.readAllLines(train)) {
             if (line.isBlank()) continue;
-            JsonNode example = json.readTree(line);
+            JsonNode example = Json.MAPPER.readTree(line);
             texts.add(example.get("question").asText());
             texts.add(example.get("answer").asText());
         }

@@ -1,7 +1,8 @@
 package ekt.cli;
 
-import ekt.data.DataException;
-import ekt.data.Jsonl;
+import ekt.records.Json;
+import ekt.records.DataException;
+import ekt.records.Jsonl;
 import ekt.exec.AnswerChecker;
 import ekt.exec.ExecConfig;
 import ekt.exec.ExecRecords;
@@ -147,7 +148,7 @@ final class ExecCommand implements Callable<Integer> {
     /** Called by the pool, never concurrently: one flushed line per result. */
     private void write(BufferedWriter writer, ExecResult r) {
         try {
-            writer.write(Jsonl.toLine(ExecRecords.toJson(r)));
+            writer.write(Json.line(ExecRecords.toJson(r)));
             writer.newLine();
             writer.flush();
         } catch (IOException e) {

@@ -1,9 +1,10 @@
 package ekt.cli;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ekt.data.DataException;
-import ekt.data.Jsonl;
+import ekt.records.DataException;
+import ekt.records.Jsonl;
 import ekt.eval.ExecScoring;
 import ekt.eval.ProblemScore;
 import ekt.eval.Report;
@@ -61,7 +62,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     static ObjectNode summary(Scores scores, int[] ks) {
         List<ProblemScore> problems = scores.problems();
-        ObjectNode o = Jsonl.object().put("problems", problems.size()).put("samples", problems.stream().mapToLong(ProblemScore::n).sum())
+        ObjectNode o = Json.object().put("problems", problems.size()).put("samples", problems.stream().mapToLong(ProblemScore::n).sum())
                 .put("min_samples", problems.stream().mapToInt(ProblemScore::n).min().orElse(0));
         if (Double.isNaN(scores.greedyPass1())) o.putNull("greedy_pass1");
         else o.put("greedy_pass1", scores.greedyPass1());

@@ -1,7 +1,7 @@
 package ekt.serve;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ekt.data.Jsonl;
 
 /**
  * A request the server refuses, answered as OpenAI does:
@@ -35,7 +35,7 @@ final class ApiError extends RuntimeException {
     }
 
     static ObjectNode body(String type, String message, String param, String code) {
-        ObjectNode r = Jsonl.object();
+        ObjectNode r = Json.object();
         ObjectNode e = r.putObject("error");
         e.put("message", message).put("type", type);
         if (param == null) e.putNull("param"); else e.put("param", param);

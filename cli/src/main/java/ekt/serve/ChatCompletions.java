@@ -1,10 +1,10 @@
 package ekt.serve;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.TokenEvent;
-import ekt.data.Jsonl;
 import ekt.serve.http.Exchange;
 import ekt.tokenizer.Tokenizer;
 
@@ -96,7 +96,7 @@ final class ChatCompletions {
             ObjectNode choice = r.putArray("choices").addObject().put("index", c);
             choice.putObject("delta").put("role", "assistant").put("content", "");
             choice.putNull("logprobs").putNull("finish_reason");
-            ex.response().event(Jsonl.toLine(r));
+            ex.response().event(Json.line(r));
         }
         boolean complete;
         try {
@@ -109,7 +109,7 @@ final class ChatCompletions {
                 if (!d.text().isEmpty()) delta.put("content", d.text());
                 if (logprobs) choice.set("logprobs", logprobs(text, d, names)); else choice.putNull("logprobs");
                 if (text.done()) choice.put("finish_reason", text.finishReason()); else choice.putNull("finish_reason");
-                ex.response().event(Jsonl.toLine(r));
+                ex.response().event(Json.line(r));
             });
         } catch (RuntimeException e) {
             Completions.abortStream(ex, e);
@@ -122,19 +122,19 @@ final class ChatCompletions {
             ObjectNode r = head(id, created, "chat.completion.chunk");
             r.putArray("choices");
             Completions.usage(r, promptTokens, completionTokens);
-            ex.response().event(Jsonl.toLine(r));
+            ex.response().event(Json.line(r));
         }
         ex.response().event("[DONE]");
         ex.response().endEvents();
     }
 
     private ObjectNode head(String id, long created, String object) {
-        return Jsonl.object().put("id", id).put("object", object).put("created", created).put("model", server.settings.modelName());
+        return Json.object().put("id", id).put("object", object).put("created", created).put("model", server.settings.modelName());
     }
 
     /** OpenAI's chat logprobs: {"content": [{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]}. */
     private ObjectNode logprobs(ChoiceText c, ChoiceText.Delta d, TokenNames names) {
-        ObjectNode lp = Jsonl.object();
+        ObjectNode lp = Json.object();
         ArrayNode content = lp.putArray("content");
         for (int i = d.from(); i < d.to(); i++) {
             TokenEvent e = c.tokens.get(i);

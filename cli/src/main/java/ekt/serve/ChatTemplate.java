@@ -1,12 +1,12 @@
 package ekt.serve;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
-import ekt.data.Jsonl;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +41,7 @@ final class ChatTemplate {
         if (!Files.isRegularFile(file)) return Optional.empty();
         JsonNode config;
         try {
-            config = Jsonl.JSON.readTree(Files.readString(file));
+            config = Json.MAPPER.readTree(Files.readString(file));
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": not readable JSON (" + e.getMessage() + ")", e);
         }

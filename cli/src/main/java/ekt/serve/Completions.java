@@ -1,11 +1,11 @@
 package ekt.serve;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.PromptScores;
 import ekt.core.TokenEvent;
-import ekt.data.Jsonl;
 import ekt.serve.http.Exchange;
 import ekt.tokenizer.StreamingDecoder;
 import ekt.tokenizer.Tokenizer;
@@ -107,7 +107,7 @@ final class Completions {
                 echoLength[c] = p.text().length();
                 ObjectNode r = head(id, created);
                 choice(r.putArray("choices"), c, p.text(), logprobs < 0 ? null : echoed[c / s.n()], null);
-                ex.response().event(Jsonl.toLine(r));
+                ex.response().event(Json.line(r));
             }
         }
         boolean complete;
@@ -118,7 +118,7 @@ final class Completions {
                 ObjectNode r = head(id, created);
                 choice(r.putArray("choices"), c, d.text(), logprobs < 0 ? null : tokenLogprobs(text, d, echoLength[c], names),
                         text.done() ? text.finishReason() : null);
-                ex.response().event(Jsonl.toLine(r));
+                ex.response().event(Json.line(r));
             });
         } catch (RuntimeException e) {
             abortStream(ex, e);
@@ -131,14 +131,14 @@ final class Completions {
             ObjectNode r = head(id, created);
             r.putArray("choices");
             usage(r, promptTokens, completionTokens);
-            ex.response().event(Jsonl.toLine(r));
+            ex.response().event(Json.line(r));
         }
         ex.response().event("[DONE]");
         ex.response().endEvents();
     }
 
     private ObjectNode head(String id, long created) {
-        return Jsonl.object().put("id", id).put("object", "text_completion").put("created", created).put("model", server.settings.modelName());
+        return Json.object().put("id", id).put("object", "text_completion").put("created", created).put("model", server.settings.modelName());
     }
 
     private static void choice(ArrayNode choices, int index, String text, ObjectNode logprobs, String finish) {
@@ -154,7 +154,7 @@ final class Completions {
 
     /** Ends a stream that failed midway: an OpenAI-shaped error event, then {@code [DONE]}. */
     static void abortStream(Exchange ex, RuntimeException e) throws IOException {
-        ex.response().event(Jsonl.toLine(ApiError.body("server_error", e.getMessage(), null, null)));
+        ex.response().event(Json.line(ApiError.body("server_error", e.getMessage(), null, null)));
         ex.response().event("[DONE]");
         ex.response().endEvents();
     }
@@ -233,14 +233,14 @@ final class Completions {
 
     /** The top alternatives as {token name: logprob}, the chosen token always among them (as OpenAI does). */
     private static ObjectNode top(int[] ids, float[] lps, int chosen, float chosenLogprob, TokenNames names) {
-        ObjectNode o = Jsonl.object();
+        ObjectNode o = Json.object();
         for (int k = 0; k < ids.length; k++) o.put(names.of(ids[k]), lps[k]);
         o.put(names.of(chosen), chosenLogprob);  // the same number as token_logprobs (the two are computed apart)
         return o;
     }
 
     private static ObjectNode emptyLogprobs() {
-        ObjectNode lp = Jsonl.object();
+        ObjectNode lp = Json.object();
         lp.putArray("tokens");
         lp.putArray("token_logprobs");
         lp.putArray("top_logprobs");

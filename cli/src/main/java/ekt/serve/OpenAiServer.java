@@ -1,10 +1,10 @@
 package ekt.serve;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
-import ekt.data.Jsonl;
 import ekt.sample.ServingEngine;
 import ekt.serve.http.Exchange;
 import ekt.serve.http.HttpServer;
@@ -98,7 +98,7 @@ public final class OpenAiServer implements AutoCloseable {
         switch (path) {
             case "/health" -> {
                 allow(method, "GET");
-                sendJson(ex, 200, Jsonl.object().put("status", "ok"));
+                sendJson(ex, 200, Json.object().put("status", "ok"));
                 return;
             }
             case "/metrics" -> {
@@ -113,7 +113,7 @@ public final class OpenAiServer implements AutoCloseable {
         authorize(ex);
         if (path.equals("/v1/models")) {
             allow(method, "GET");
-            ObjectNode r = Jsonl.object().put("object", "list");
+            ObjectNode r = Json.object().put("object", "list");
             r.putArray("data").add(modelCard());
             sendJson(ex, 200, r);
         } else if (path.startsWith("/v1/models/")) {
@@ -148,7 +148,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static JsonNode body(Exchange ex) {
         try {
-            return Jsonl.JSON.readTree(ex.request().body());
+            return Json.MAPPER.readTree(ex.request().body());
         } catch (JsonProcessingException e) {
             throw ApiError.invalid(null, "the request body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -157,7 +157,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private ObjectNode modelCard() {
-        ObjectNode m = Jsonl.object().put("id", settings.modelName()).put("object", "model").put("created", created).put("owned_by", "ekt");
+        ObjectNode m = Json.object().put("id", settings.modelName()).put("object", "model").put("created", created).put("owned_by", "ekt");
         m.put("max_model_len", model.info().contextLength());
         return m;
     }
@@ -189,7 +189,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     static void sendJson(Exchange ex, int status, JsonNode body) throws IOException {
-        ex.response().send(status, "application/json", Jsonl.toLine(body).getBytes(StandardCharsets.UTF_8));
+        ex.response().send(status, "application/json", Json.line(body).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Stops taking connections, lets requests in progress finish, then stops the engine. */

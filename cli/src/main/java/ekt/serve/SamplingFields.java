@@ -1,7 +1,7 @@
 package ekt.serve;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.Jsonl;
 
 import java.util.List;
 import java.util.Set;
@@ -53,10 +53,10 @@ record SamplingFields(int n, int samples, double temperature, double topP, int t
 
     /** The engine's per-prompt options (ekt/sample_stream_api.h) for a request seeded with {@code seed}. */
     String engineOptions(long seed, Integer eosTokenId) {
-        var o = Jsonl.object().put("n", samples).put("temperature", temperature).put("top_p", topP).put("top_k", Math.max(0, topK))
+        var o = Json.object().put("n", samples).put("temperature", temperature).put("top_p", topP).put("top_k", Math.max(0, topK))
                 .put("max_new_tokens", maxTokens).put("seed", seed).put("top_logprobs", Math.max(0, topLogprobs));
         if (eosTokenId != null) o.put("eos_token_id", eosTokenId);
         stop.forEach(o.putArray("stop_strings")::add);
-        return Jsonl.toLine(o);
+        return Json.line(o);
     }
 }

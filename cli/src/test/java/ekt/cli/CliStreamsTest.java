@@ -1,7 +1,7 @@
 package ekt.cli;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Reference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * carriage return and no escape byte.
  */
 class CliStreamsTest {
-    static final ObjectMapper JSON = new ObjectMapper();
 
     record Run(String out, String err) {
     }
@@ -45,9 +44,9 @@ class CliStreamsTest {
     @Test
     void stdoutIsDataAndStderrIsPlainProgress(@TempDir Path dir) throws Exception {
         Path model = Reference.make(dir.resolve("m"), "gpt_neo", "--positions", "32");
-        JsonNode info = JSON.readTree(ekt(dir, "model", "info", "--json", "--model", model.toString()).out());
+        JsonNode info = Json.MAPPER.readTree(ekt(dir, "model", "info", "--json", "--model", model.toString()).out());
         assertEquals("gpt_neo", info.get("model_type").asText());
-        JsonNode logits = JSON.readTree(ekt(dir, "model", "logits", "--model", model.toString(), "--ids", "1,2,3").out());
+        JsonNode logits = Json.MAPPER.readTree(ekt(dir, "model", "logits", "--model", model.toString(), "--ids", "1,2,3").out());
         assertTrue(logits.isArray() && logits.size() == info.get("vocab_size").asInt(), "a JSON array of vocab floats");
 
         Path prompts = Files.writeString(dir.resolve("prompts.jsonl"), "{\"id\": \"a\", \"tokens\": [3, 1, 4]}\n{\"id\": \"b\", \"tokens\": [5]}\n");
@@ -57,7 +56,7 @@ class CliStreamsTest {
         assertTrue(sample.out().isEmpty(), "records go to --out");
         assertTrue(sample.err().matches("(?s).*\\d\\d:\\d\\d:\\d\\d \\[sample] 6/6 samples \\(100%\\) \\| .* samples/s \\| .* tokens/s \\| took \\d\\d:\\d\\d.*"),
                 sample.err());
-        for (String line : Files.readAllLines(samples)) assertTrue(JSON.readTree(line).has("tokens"), line);
+        for (String line : Files.readAllLines(samples)) assertTrue(Json.MAPPER.readTree(line).has("tokens"), line);
 
         Path data = TrainCliTest.data(dir, 6);
         Run train = ekt(dir, "train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("run").toString(),
@@ -71,7 +70,7 @@ class CliStreamsTest {
         Path results = dir.resolve("results.jsonl");
         Run exec = ekt(dir, "exec", "--in", programs.toString(), "--out", results.toString(), "--workers", "1");
         assertTrue(exec.err().contains("[exec] 1/1 programs (100%)"), exec.err());
-        assertTrue(JSON.readTree(Files.readAllLines(results).get(0)).get("correct").asBoolean());
+        assertTrue(Json.MAPPER.readTree(Files.readAllLines(results).get(0)).get("correct").asBoolean());
 
         Path converted = dir.resolve("converted");
         assertEquals(converted.toString(), ekt(dir, "convert", "--model", model.toString(), "--out", converted.toString()).out().trim());

@@ -1,6 +1,6 @@
 package ekt.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ekt.records.Json;
 import ekt.core.Native;
 import ekt.testing.Reference;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeviceCliTest {
     @BeforeAll
     static void noCuda() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(new ObjectMapper().readTree(Native.runtimeInfo()).get("cuda_available").asBoolean(),
+        org.junit.jupiter.api.Assumptions.assumeFalse(Json.MAPPER.readTree(Native.runtimeInfo()).get("cuda_available").asBoolean(),
                 "this machine has CUDA");
     }
 

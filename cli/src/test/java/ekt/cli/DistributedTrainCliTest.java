@@ -1,6 +1,6 @@
 package ekt.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ekt.records.Json;
 import ekt.testing.Python;
 import ekt.testing.Ranks;
 import ekt.testing.Reference;
@@ -31,7 +31,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code torchrun --no-python} (Debian's python3-torch) launches the same job.
  */
 class DistributedTrainCliTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern LOSS = Pattern.compile("\\[train\\] (\\d+)/\\d+ steps.*epoch \\d+  loss (\\d+\\.\\d{4})");
     private static final String TORCHRUN = "/usr/bin/torchrun";
     private static final int STEPS = 60;  // 24 examples / effective batch 8 = 3 steps per epoch, 20 epochs
@@ -150,7 +149,7 @@ class DistributedTrainCliTest {
     }
 
     private static double maxAbsDiff(Path a, Path b) throws Exception {
-        return JSON.readTree(Python.run("hf_reference.py", "compare", "--a", a.toString(), "--b", b.toString())).get("max_abs_diff").asDouble();
+        return Json.MAPPER.readTree(Python.run("hf_reference.py", "compare", "--a", a.toString(), "--b", b.toString())).get("max_abs_diff").asDouble();
     }
 
     private static void awaitFile(Path file, Ranks.Job job) throws Exception {

@@ -1,7 +1,8 @@
 package ekt.cli;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +64,7 @@ class ExecCommandTest {
         assertEquals(5, results.size());
         JsonNode f = results.get("q1/0");
         assertEquals("{\"id\":\"q1\",\"sample\":0,\"status\":\"ok\",\"value\":72.0,\"type\":\"float\",\"repr\":null,"
-                + "\"correct\":true,\"error\":null}", Jsonl.toLine(f));
+                + "\"correct\":true,\"error\":null}", Json.line(f));
         assertEquals("72", results.get("q1/1").get("value").toString());
         assertEquals(false, results.get("q1/1").get("correct").asBoolean(), "the paper's rule rejects ints");
         assertTrue(results.get("7/0").get("correct").asBoolean(), "negative labels");

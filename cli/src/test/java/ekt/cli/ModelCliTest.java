@@ -1,7 +1,7 @@
 package ekt.cli;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Reference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The `ekt model` CLI contract against the numpy reference. */
 class ModelCliTest {
-    static final ObjectMapper JSON = new ObjectMapper();
 
     static String run(String... args) {
         PrintStream old = System.out;
@@ -35,7 +34,7 @@ class ModelCliTest {
     @Test
     void infoReportsArchitectureParametersAndContext(@TempDir Path dir) throws Exception {
         Path m = Reference.make(dir.resolve("neo"), "gpt_neo", "--layers", "2", "--hidden", "32", "--vocab", "97", "--positions", "64");
-        JsonNode info = JSON.readTree(run("model", "info", "--model", m.toString(), "--json"));
+        JsonNode info = Json.MAPPER.readTree(run("model", "info", "--model", m.toString(), "--json"));
         int c = 32, v = 97, p = 64, f = 4 * c, layers = 2;
         long perLayer = 2 * c + 3L * c * c + c * c + c + 2 * c + (long) c * f + f + (long) f * c + c;
         assertEquals((long) v * c + (long) p * c + layers * perLayer + 2 * c, info.get("parameters").asLong());
@@ -50,7 +49,7 @@ class ModelCliTest {
     void logitsOfTheLastPositionMatchTheReference(@TempDir Path dir) throws Exception {
         Path m = Reference.make(dir.resolve("g"), "gpt2");
         double[][] expected = Reference.logits(m, 5, 6, 7, 8);
-        float[] actual = JSON.readValue(run("model", "logits", "--model", m.toString(), "--ids", "5,6,7,8"), float[].class);
+        float[] actual = Json.MAPPER.readValue(run("model", "logits", "--model", m.toString(), "--ids", "5,6,7,8"), float[].class);
         assertTrue(Reference.relativeError(actual, 0, expected[3]) <= 1e-4);
     }
 
@@ -68,7 +67,7 @@ class ModelCliTest {
             seq = java.util.Arrays.copyOf(seq, seq.length + 1);
             seq[seq.length - 1] = best;
         }
-        long[] actual = JSON.readValue(run("model", "greedy", "--model", m.toString(), "--ids", "3,1,4,1,5",
+        long[] actual = Json.MAPPER.readValue(run("model", "greedy", "--model", m.toString(), "--ids", "3,1,4,1,5",
                 "--max-new-tokens", "6"), long[].class);
         assertArrayEquals(expected, actual);
     }
@@ -76,7 +75,7 @@ class ModelCliTest {
     @Test
     void greedyBoundsMaxNewTokensByTheContext(@TempDir Path dir) throws Exception {
         Path m = Reference.make(dir.resolve("g"), "gpt2");
-        int context = JSON.readTree(Files.readString(m.resolve("config.json"))).get("n_positions").asInt();
+        int context = Json.MAPPER.readTree(Files.readString(m.resolve("config.json"))).get("n_positions").asInt();
         for (String n : new String[] {"-5", "0", "1000000000", Integer.toString(context - 1)}) {
             PrintStream old = System.err;
             ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -1,13 +1,13 @@
 package ekt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import ekt.records.Json;
 import ekt.testing.RopeReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
-import static ekt.cli.ModelCliTest.JSON;
 import static ekt.cli.ModelCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +22,7 @@ class RopeModelCliTest {
             + "\"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 64}";
 
     static JsonNode info(Path model) throws Exception {
-        return JSON.readTree(run("model", "info", "--model", model.toString(), "--json"));
+        return Json.MAPPER.readTree(run("model", "info", "--model", model.toString(), "--json"));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package ekt.cli;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Reference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `ekt sample`: record format, batch-size independence of the output file, resume, errors. */
 class SampleCliTest {
-    static final ObjectMapper JSON = new ObjectMapper();
 
     static int sample(Path model, Path prompts, Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("sample", "--model", model.toString(), "--prompts", prompts.toString(),
@@ -42,7 +41,7 @@ class SampleCliTest {
         assertEquals(12, lines.size());
         assertEquals(12, batched.size());
         for (int i = 0; i < lines.size(); i++) {
-            JsonNode r = JSON.readTree(lines.get(i)), b = JSON.readTree(batched.get(i));
+            JsonNode r = Json.MAPPER.readTree(lines.get(i)), b = Json.MAPPER.readTree(batched.get(i));
             // Same records in the same order whatever the batch; log-probabilities up to float rounding.
             for (String field : new String[]{"id", "sample", "tokens", "finish"}) assertEquals(r.get(field), b.get(field), field);
             assertEquals(r.get("logprob").asDouble(), b.get("logprob").asDouble(), 1e-4);

@@ -1,8 +1,9 @@
 package ekt.cli;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import ekt.data.Gsm8k;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import ekt.data.Problem;
 import ekt.exec.AnswerChecker;
 import ekt.exec.ExecConfig;
@@ -51,14 +52,14 @@ class ScoreCommandTest {
             problemLines.add("{\"id\": \"" + id + "\", \"question\": \"q " + id + "\", \"answer\": 6}");
             List<String> s = SAMPLES.get(id);
             for (int i = 0; i < s.size(); i++)
-                sampleLines.add(Jsonl.toLine(Jsonl.object().put("id", id).put("sample", i).put("text", s.get(i))));
+                sampleLines.add(Json.line(Json.object().put("id", id).put("sample", i).put("text", s.get(i))));
         }
         Files.write(problemsFile, problemLines);
         Files.write(replay, sampleLines);
         List<Problem> problems = Gsm8k.load(problemsFile, "test-", e -> { throw e; });
 
         // the pipeline's evaluation stage: greedy = the replay's sample 0, n = 5 samples
-        RunDirectory run = RunDirectory.open(dir.resolve("run"), Jsonl.object().put("test", "score"), Map.of());
+        RunDirectory run = RunDirectory.open(dir.resolve("run"), Json.object().put("test", "score"), Map.of());
         RunConfig.Evaluation eval = new RunConfig.Evaluation(5, 0.6, 50, 150, true, List.of(1, 10, 100), 1L);
         EvaluateStage.Result staged;
         try (ExecutorPool pool = ExecutorPool.start(ExecConfig.defaults().withWorkers(1).withChecker(AnswerChecker.PAPER))) {
@@ -128,6 +129,6 @@ class ScoreCommandTest {
     }
 
     private static JsonNode json(String text) throws IOException {
-        return Jsonl.JSON.readTree(text);
+        return Json.MAPPER.readTree(text);
     }
 }

@@ -1,7 +1,7 @@
 package ekt.consumer;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Reference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,7 +80,7 @@ class ConsumerTest {
         String report = Files.readString(work.resolve("run/report.md"));
         assertTrue(String.join("\n", lines).contains(report.strip()), "the program printed the run's report");
         assertTrue(report.contains("EKT"), report);
-        JsonNode stages = new ObjectMapper().readTree(work.resolve("run/manifest.json").toFile()).path("stages");
+        JsonNode stages = Json.MAPPER.readTree(work.resolve("run/manifest.json").toFile()).path("stages");
         for (String stage : List.of("teacher-samples", "ekt-train"))
             assertEquals("done", stages.path(stage).path("status").asText(), stage + " in " + stages);
     }

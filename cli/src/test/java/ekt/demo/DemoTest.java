@@ -1,8 +1,8 @@
 package ekt.demo;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import ekt.testing.Python;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pipeline's promise that a killed run, re-run, ends exactly where an uninterrupted run ends.
  */
 class DemoTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void reducedDemoEndToEndAndKilledRunResumesToTheSameResults(@TempDir Path dir) throws Exception {
@@ -37,7 +36,7 @@ class DemoTest {
         for (String method : List.of("| teacher (zero-shot prompt) |", "| student (zero-shot) |", "| EKT", "| KD", "| EI"))
             assertTrue(report.contains(method), "report row " + method + ":\n" + report);
         assertTrue(report.contains("Prompt caps (left-truncated): teacher <= 756 tokens"), report);
-        if (JSON.readTree(experiment.resolve("manifest.json").toFile()).at("/stages/select/counts/pairs").asInt() > 0) {  // else nothing is trained
+        if (Json.MAPPER.readTree(experiment.resolve("manifest.json").toFile()).at("/stages/select/counts/pairs").asInt() > 0) {  // else nothing is trained
             for (String line : List.of("EKT scored with checkpoint final", "KD scored with checkpoint final"))
                 assertTrue(report.contains(line), line + ":\n" + report);
             for (String stage : List.of("ekt-train", "kd-train"))   // one dev point per eval_every_epochs
@@ -46,7 +45,7 @@ class DemoTest {
         for (int step : options.sweepSteps())
             assertTrue(sweep.contains("| " + step + " | "), "sweep row for teacher step " + step + ":\n" + sweep);
         assertTrue(Files.isRegularFile(whole.resolve("sweep/plots/sweep.png")));
-        JsonNode stages = JSON.readTree(experiment.resolve("manifest.json").toFile()).get("stages");
+        JsonNode stages = Json.MAPPER.readTree(experiment.resolve("manifest.json").toFile()).get("stages");
         stages.fields().forEachRemaining(s -> assertEquals("done", s.getValue().get("status").asText(), s.getKey()));
         assertTrue(Files.isRegularFile(experiment.resolve("plots/pass_at_k.png")));
         selectedProgramsReallyComputeTheirLabels(experiment, whole.resolve("data/train.jsonl"));
@@ -72,8 +71,8 @@ class DemoTest {
             expected.add(labels.get(l.value().get("id").asText()));
         }
         Path file = Files.createTempFile(experiment, "programs", ".json");
-        Files.writeString(file, JSON.writeValueAsString(programs));
-        JsonNode answers = JSON.readTree(Python.run("run_programs.py", file.toString()));
+        Files.writeString(file, Json.MAPPER.writeValueAsString(programs));
+        JsonNode answers = Json.MAPPER.readTree(Python.run("run_programs.py", file.toString()));
         for (int i = 0; i < programs.size(); i++) {
             double a = answers.get(i).asDouble(), label = expected.get(i);
             assertTrue(Math.abs(a - label) <= 0.01 * Math.max(label, 1e-5), programs.get(i) + " gives " + a + ", label " + label);

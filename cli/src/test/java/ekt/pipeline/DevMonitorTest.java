@@ -1,9 +1,10 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import ekt.demo.WordProblems;
 import ekt.pipeline.teacher.EngineTeacher;
 import ekt.pipeline.teacher.PromptRequest;
@@ -102,7 +103,7 @@ class DevMonitorTest {
         }
         Path bestOne = stageOne.resolve(DevMonitor.BEST), bestTwo = stageTwo.resolve(DevMonitor.BEST);
         assertEquals(Files.readString(bestOne.resolve("dev_checkpoint.txt")), Files.readString(bestTwo.resolve("dev_checkpoint.txt")));
-        double diff = Jsonl.JSON.readTree(Python.run("hf_reference.py", "compare", "--a", bestOne.toString(), "--b", bestTwo.toString()))
+        double diff = Json.MAPPER.readTree(Python.run("hf_reference.py", "compare", "--a", bestOne.toString(), "--b", bestTwo.toString()))
                 .get("max_abs_diff").asDouble();
         assertTrue(diff <= WEIGHT_TOLERANCE, "best-dev weights of 2 ranks vs 1 process differ by " + diff);
         assertTrue(job.log(0).contains("dev greedy pass@1 at step"), job.log(0));
@@ -114,18 +115,18 @@ class DevMonitorTest {
         List<WordProblems.Generated> all = WordProblems.generate(11, TRAIN + dev + TEST, Set.of());
         writeProblems(dir.resolve("train.jsonl"), all.subList(0, TRAIN + dev));
         writeProblems(dir.resolve("test.jsonl"), all.subList(TRAIN + dev, all.size()));
-        var devIndices = Jsonl.JSON.createArrayNode();
+        var devIndices = Json.MAPPER.createArrayNode();
         for (int i = TRAIN; i < TRAIN + dev; i++) devIndices.add(i);
-        Files.writeString(dir.resolve("dev.json"), Jsonl.toLine(devIndices));
+        Files.writeString(dir.resolve("dev.json"), Json.line(devIndices));
         List<String> replay = new ArrayList<>();
         for (int i = 0; i < TRAIN + dev; i++)
-            replay.add(Jsonl.toLine(Jsonl.object().put("id", "train-" + i).put("sample", 0).put("text", "\n" + all.get(i).program())));
+            replay.add(Json.line(Json.object().put("id", "train-" + i).put("sample", 0).put("text", "\n" + all.get(i).program())));
         Files.write(dir.resolve("replay.jsonl"), replay);
         return tinyStudent(dir.resolve("student"), all);
     }
 
     private static ObjectNode config(String checkpoint) {
-        ObjectNode c = Jsonl.object().put("name", "dev monitoring");
+        ObjectNode c = Json.object().put("name", "dev monitoring");
         c.putObject("data").put("train", "train.jsonl").put("test", "test.jsonl").put("dev_indices", "dev.json");
         c.putObject("teacher").put("kind", "replay").put("replay_file", "replay.jsonl").put("n", 1);
         c.putObject("student").put("model", "student").put("epochs", EPOCHS).put("lr", 3e-3).put("warmup_steps", 2).put("batch", BATCH)
@@ -141,12 +142,12 @@ class DevMonitorTest {
     static Path tinyStudent(Path dir, List<WordProblems.Generated> problems) {
         List<String> texts = problems.stream().map(g -> Prompts.trainingText(g.question(), "\n" + g.program())).toList();
         Tokenizer tokenizer = BpeTrainer.train(texts, 150);
-        ObjectNode c = Jsonl.object().put("model_type", "gpt_neo").put("vocab_size", tokenizer.vocabSize()).put("bos_token_id", tokenizer.eosId())
+        ObjectNode c = Json.object().put("model_type", "gpt_neo").put("vocab_size", tokenizer.vocabSize()).put("bos_token_id", tokenizer.eosId())
                 .put("eos_token_id", tokenizer.eosId()).put("max_position_embeddings", 192).put("hidden_size", 32).put("num_layers", 1)
                 .put("num_heads", 4).put("window_size", 96).put("activation_function", "gelu_new").put("layer_norm_epsilon", 1e-5)
                 .put("tie_word_embeddings", true);
-        c.putArray("attention_types").addArray().add(Jsonl.JSON.createArrayNode().add("global")).add(1);
-        try (Model m = Model.init(Jsonl.toLine(c), 3, "cpu")) {
+        c.putArray("attention_types").addArray().add(Json.MAPPER.createArrayNode().add("global")).add(1);
+        try (Model m = Model.init(Json.line(c), 3, "cpu")) {
             m.save(dir);
         }
         tokenizer.save(dir);
@@ -173,7 +174,7 @@ class DevMonitorTest {
 
     static void writeProblems(Path file, List<WordProblems.Generated> problems) throws IOException {
         List<String> lines = new ArrayList<>();
-        for (WordProblems.Generated g : problems) lines.add(Jsonl.toLine(Jsonl.object().put("question", g.question()).put("answer", g.answer())));
+        for (WordProblems.Generated g : problems) lines.add(Json.line(Json.object().put("question", g.question()).put("answer", g.answer())));
         Files.write(file, lines);
     }
 }

@@ -1,8 +1,8 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ekt.data.Jsonl;
 import ekt.demo.WordProblems;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,11 +27,11 @@ class RequestedMethodsTest {
         DevMonitorTest.writeProblems(dir.resolve("train.jsonl"), all.subList(0, 4));
         DevMonitorTest.writeProblems(dir.resolve("test.jsonl"), all.subList(4, 8));
         DevMonitorTest.tinyStudent(dir.resolve("student"), all);
-        ObjectNode c = Jsonl.object().put("name", "student only");
+        ObjectNode c = Json.object().put("name", "student only");
         c.putObject("data").put("train", "train.jsonl").put("test", "test.jsonl");
         List<String> replay = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++)
-            replay.add(Jsonl.toLine(Jsonl.object().put("id", "train-" + i).put("sample", 0).put("text", "\n" + all.get(i).program())));
+            replay.add(Json.line(Json.object().put("id", "train-" + i).put("sample", 0).put("text", "\n" + all.get(i).program())));
         Files.write(dir.resolve("replay.jsonl"), replay);
         c.putObject("teacher").put("kind", "replay").put("replay_file", "replay.jsonl").put("n", 1);
         c.putObject("student").put("model", "student");
@@ -44,7 +44,7 @@ class RequestedMethodsTest {
         String report = new Experiment(RunConfig.load(config), dir, runDir).execute();
 
         assertTrue(report.contains("student (zero-shot)"), report);
-        JsonNode stages = Jsonl.JSON.readTree(runDir.resolve("manifest.json").toFile()).path("stages");
+        JsonNode stages = Json.MAPPER.readTree(runDir.resolve("manifest.json").toFile()).path("stages");
         for (String teacherStage : List.of("teacher-samples", "teacher-exec", "select"))
             assertFalse(stages.has(teacherStage), teacherStage + " ran for a student-only run: " + stages);
         assertFalse(Files.exists(runDir.resolve("teacher-samples")));

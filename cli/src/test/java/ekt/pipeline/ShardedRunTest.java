@@ -1,7 +1,7 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Ranks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * workers exactly as the two single-threaded ranks split it; the results are then bit-identical.
  */
 class ShardedRunTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void twoRanksGiveTheOneProcessResults(@TempDir Path dir) throws Exception {
@@ -49,7 +48,7 @@ class ShardedRunTest {
         assertEquals(table(one.resolve("report.md")), table(sharded.resolve("report.md")));
 
         // Rank 0 wrote the manifest, with every stage done; rank 1 says so and wrote no report.
-        JsonNode stages = JSON.readTree(sharded.resolve("manifest.json").toFile()).get("stages");
+        JsonNode stages = Json.MAPPER.readTree(sharded.resolve("manifest.json").toFile()).get("stages");
         stages.fields().forEachRemaining(s -> assertEquals("done", s.getValue().get("status").asText(), s.getKey()));
         assertTrue(job.log(1).contains("rank 1 of 2: done; rank 0 writes the report"), job.log(1));
     }

@@ -1,6 +1,6 @@
 package ekt.serve;
 
-import ekt.data.Jsonl;
+import ekt.records.Json;
 import ekt.testing.Npm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +24,7 @@ class OpenAiConformanceTest {
         Npm npm = Npm.installed("npm-openai", CLIENT, "the conformance test with the official openai client");
         try (TinyServer chat = new TinyServer(dir.resolve("chat"), TinyServer.CHAT_TEMPLATE, TinyServer.settings());
              TinyServer plain = new TinyServer(dir.resolve("plain"), null, TinyServer.settings())) {
-            String ids = Jsonl.JSON.writeValueAsString(List.of(chat.tokenizer.encode("Mia has 3 apples and buys 2 more."), chat.tokenizer.encode("x = 1")));
+            String ids = Json.MAPPER.writeValueAsString(List.of(chat.tokenizer.encode("Mia has 3 apples and buys 2 more."), chat.tokenizer.encode("x = 1")));
             Path script = Npm.repo().resolve("cli/src/test/node/openai-conformance.mjs");
             String out = Npm.run(List.of(npm.node().toString(), script.toString(), npm.modules().toString(), chat.baseUrl(), TinyServer.KEY,
                     TinyServer.NAME, plain.baseUrl(), ids), 600);

@@ -1,7 +1,7 @@
 package ekt.serve;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.Jsonl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,7 +60,7 @@ class ServeLoadTest {
                     continue;
                 }
                 assertTrue(!done, "an event after [DONE]");
-                for (JsonNode c : Jsonl.JSON.readTree(data).get("choices")) {
+                for (JsonNode c : Json.MAPPER.readTree(data).get("choices")) {
                     int i = c.get("index").asInt();
                     text[i].append(c.get("text").asText());
                     for (JsonNode t : c.get("logprobs").get("tokens")) tokens[i].append(t.asText()).append('\u0001');
@@ -80,7 +80,7 @@ class ServeLoadTest {
                 HttpResponse<InputStream> r = streams.get(i).get(120, TimeUnit.SECONDS);
                 assertEquals(200, r.statusCode());
                 List<StringBuilder[]> got = read(r.body(), 1 + i % 3);
-                JsonNode whole = Jsonl.JSON.readTree(client.send(request(tiny, body(i, false)), HttpResponse.BodyHandlers.ofString()).body());
+                JsonNode whole = Json.MAPPER.readTree(client.send(request(tiny, body(i, false)), HttpResponse.BodyHandlers.ofString()).body());
                 for (JsonNode c : whole.get("choices")) {
                     int k = c.get("index").asInt();
                     assertEquals(c.get("text").asText(), got.get(0)[k].toString(), "client " + i + " choice " + k);
@@ -103,7 +103,7 @@ class ServeLoadTest {
                 if (r.statusCode() == 429) {
                     refused++;
                     assertTrue(r.headers().firstValue("Retry-After").isPresent());
-                    assertEquals("rate_limit_error", Jsonl.JSON.readTree(r.body().readAllBytes()).get("error").get("type").asText());
+                    assertEquals("rate_limit_error", Json.MAPPER.readTree(r.body().readAllBytes()).get("error").get("type").asText());
                 } else {
                     assertEquals(200, r.statusCode());
                     read(r.body(), 1 + i % 3);

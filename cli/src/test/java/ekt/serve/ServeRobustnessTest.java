@@ -1,7 +1,7 @@
 package ekt.serve;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.Jsonl;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -152,7 +152,7 @@ class ServeRobustnessTest {
                 {"\"stream\": \"yes\"", "stream"}, {"\"echo\": 1", "echo"}, {"\"seed\": 1e30", "seed"}}) {
             HttpResponse<String> r = post("/completions", "{\"prompt\": \"x\", " + c[0] + "}");
             assertEquals(400, r.statusCode(), c[0] + ": " + r.body());
-            JsonNode error = Jsonl.JSON.readTree(r.body()).get("error");
+            JsonNode error = Json.MAPPER.readTree(r.body()).get("error");
             assertEquals(c[1], error.get("param").asText(), r.body());
             assertTrue(error.has("message") && error.has("type") && error.has("code"), r.body());
         }

@@ -1,7 +1,7 @@
 package ekt.serve;
 
+import ekt.records.Json;
 import ekt.core.Model;
-import ekt.data.Jsonl;
 import ekt.serve.http.HttpLimits;
 import ekt.tokenizer.ByteLevelBpe;
 import ekt.tokenizer.Tokenizer;
@@ -46,7 +46,7 @@ final class TinyServer implements AutoCloseable {
     static Path checkpoint(Path dir, String template) throws IOException {
         Files.createDirectories(dir);
         ByteLevelBpe tokenizer = ByteLevelBpe.smallVocabulary();
-        String config = Jsonl.toLine(Jsonl.object().put("model_type", "gpt2").put("vocab_size", tokenizer.vocabSize()).put("n_positions", 128)
+        String config = Json.line(Json.object().put("model_type", "gpt2").put("vocab_size", tokenizer.vocabSize()).put("n_positions", 128)
                 .put("n_embd", 32).put("n_layer", 2).put("n_head", 4).put("eos_token_id", tokenizer.eosId()).put("bos_token_id", tokenizer.eosId()));
         try (Model m = Model.init(config, 7, "cpu")) {
             m.save(dir);
@@ -55,7 +55,7 @@ final class TinyServer implements AutoCloseable {
         if (template != null) {
             Map<String, Object> tc = new ConcurrentHashMap<>(Map.of("chat_template", template, "eos_token", Tokenizer.END_OF_TEXT,
                     "bos_token", Tokenizer.END_OF_TEXT));
-            Files.writeString(dir.resolve("tokenizer_config.json"), Jsonl.JSON.writeValueAsString(tc));
+            Files.writeString(dir.resolve("tokenizer_config.json"), Json.MAPPER.writeValueAsString(tc));
         }
         return dir;
     }

@@ -1,7 +1,7 @@
 package ekt.core;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,7 +12,6 @@ import java.nio.file.Path;
  * it to free native memory.
  */
 public final class Model implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ModelNative.ekt_model handle;
     private final ModelInfo info;
@@ -57,7 +56,7 @@ public final class Model implements AutoCloseable {
     /** Raw JSON description from the core. */
     public JsonNode infoJson() {
         try {
-            return JSON.readTree(info.json());
+            return Json.MAPPER.readTree(info.json());
         } catch (java.io.IOException e) {
             throw new UncheckedIOException(e);
         }

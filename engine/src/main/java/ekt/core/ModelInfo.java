@@ -1,7 +1,7 @@
 package ekt.core;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** What the core reports about a loaded model. {@code json} is the full description. */
 public record ModelInfo(String architecture, String modelType, long parameters, String dtype,
@@ -10,7 +10,7 @@ public record ModelInfo(String architecture, String modelType, long parameters, 
 
     static ModelInfo parse(String json) {
         try {
-            JsonNode n = new ObjectMapper().readTree(json);
+            JsonNode n = Json.MAPPER.readTree(json);
             return new ModelInfo(n.path("architecture").asText(), n.path("model_type").asText(),
                     n.path("parameters").asLong(), n.path("dtype").asText(), n.path("checkpoint_dtype").asText(),
                     n.path("context_length").asInt(), n.path("vocab_size").asInt(), n.path("layers").asInt(),

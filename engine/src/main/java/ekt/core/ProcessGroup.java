@@ -1,7 +1,7 @@
 package ekt.core;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +15,6 @@ import java.io.UncheckedIOException;
  * one; {@code current()} is then the world of one, whose barrier returns at once.
  */
 public final class ProcessGroup implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final ProcessGroup SINGLE = new ProcessGroup(0, 1, 0, false);
     private static volatile ProcessGroup current = SINGLE;
 
@@ -98,7 +97,7 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** JSON: the group's options and the time spent in gradient all-reduces ({@code reduce_seconds}, {@code reduces}). */
     public JsonNode info() {
-        if (!open) return JSON.createObjectNode().put("rank", 0).put("world_size", 1);
+        if (!open) return Json.MAPPER.createObjectNode().put("rank", 0).put("world_size", 1);
         var p = DistNative.ekt_dist_info();
         if (p == null || p.isNull()) throw Native.error("distributed info");
         return parse(Native.string(p));
@@ -106,7 +105,7 @@ public final class ProcessGroup implements AutoCloseable {
 
     private static JsonNode parse(String json) {
         try {
-            return JSON.readTree(json);
+            return Json.MAPPER.readTree(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,7 +1,7 @@
 package ekt.core;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,6 @@ import java.util.List;
  * {@link #keyOf(String)} for keys derived from record ids).
  */
 public final class Sampler implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Model model;
     private SampleNative.ekt_sampler handle;
@@ -173,7 +172,7 @@ public final class Sampler implements AutoCloseable {
     /** Engine counters: decode_steps, decode_tokens, prefill_tokens, *_seconds, ms_per_step, rows, groups, memory plan. */
     public JsonNode stats() {
         try {
-            return JSON.readTree(Native.string(SampleNative.ekt_sampler_stats(live())));
+            return Json.MAPPER.readTree(Native.string(SampleNative.ekt_sampler_stats(live())));
         } catch (java.io.IOException e) {
             throw new EktException("core returned malformed sampler stats", e);
         }

@@ -1,6 +1,6 @@
 package ekt.core;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -55,8 +55,7 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
 
     /** The core's options JSON (ekt/sample_api.h). */
     public String toJson() {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("n", n).put("temperature", temperature).put("top_k", topK).put("top_p", topP)
                 .put("max_new_tokens", maxNewTokens).put("seed", seed).put("share_prompt", sharePrompt)
                 .put("max_batch", maxBatch).put("memory_budget_mb", memoryBudgetMb).put("attention", attention);

@@ -1,7 +1,7 @@
 package ekt.sample;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Finish;
@@ -14,10 +14,9 @@ import ekt.core.Finish;
  */
 public record SampleRecord(String id, int sample, String text, int[] tokens, Finish finish, double logprob,
                            float[] logprobs) {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public String toJson() {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", id).put("sample", sample);
         if (text == null) o.putNull("text"); else o.put("text", text);
         ArrayNode t = o.putArray("tokens");
@@ -32,9 +31,9 @@ public record SampleRecord(String id, int sample, String text, int[] tokens, Fin
 
     public static SampleRecord fromJson(String line) {
         try {
-            JsonNode n = JSON.readTree(line);
-            int[] tokens = JSON.convertValue(n.get("tokens"), int[].class);
-            float[] logprobs = n.hasNonNull("logprobs") ? JSON.convertValue(n.get("logprobs"), float[].class) : null;
+            JsonNode n = Json.MAPPER.readTree(line);
+            int[] tokens = Json.MAPPER.convertValue(n.get("tokens"), int[].class);
+            float[] logprobs = n.hasNonNull("logprobs") ? Json.MAPPER.convertValue(n.get("logprobs"), float[].class) : null;
             return new SampleRecord(n.get("id").asText(), n.get("sample").asInt(),
                     n.hasNonNull("text") ? n.get("text").asText() : null, tokens, Finish.fromJson(n.get("finish").asText()),
                     n.get("logprob").asDouble(), logprobs);

@@ -1,7 +1,7 @@
 package ekt.sample;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -18,7 +18,6 @@ import java.util.Set;
 
 /** JSONL files of prompts and samples. */
 public final class SampleRecords {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private SampleRecords() {
     }
@@ -31,7 +30,7 @@ public final class SampleRecords {
             for (int no = 1; (line = r.readLine()) != null; no++) {
                 if (line.isBlank()) continue;
                 try {
-                    JsonNode n = JSON.readTree(line);
+                    JsonNode n = Json.MAPPER.readTree(line);
                     if (!n.isObject() || !n.hasNonNull("id")) throw new IllegalArgumentException("needs an \"id\"");
                     String id = n.get("id").asText();
                     if (n.hasNonNull("tokens")) {
@@ -79,7 +78,7 @@ public final class SampleRecords {
                 if (line.isBlank()) continue;
                 String id;
                 try {
-                    id = JSON.readTree(line).get("id").asText();
+                    id = Json.MAPPER.readTree(line).get("id").asText();
                 } catch (IOException | RuntimeException e) {
                     break;  // torn last line
                 }

@@ -1,6 +1,6 @@
 package ekt.tokenizer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
@@ -14,15 +14,14 @@ import java.nio.file.Path;
  */
 final class SpecialTokensFiles {
     static final String CONFIG = "tokenizer_config.json", MAP = "special_tokens_map.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private SpecialTokensFiles() {
     }
 
     static void write(Tokenizer tokenizer, Path modelDir) {
         String eos = tokenizer.token(tokenizer.eosId());
-        ObjectNode map = JSON.createObjectNode().put("bos_token", eos).put("eos_token", eos).put("unk_token", eos).put("pad_token", eos);
-        ObjectNode config = JSON.createObjectNode().put("tokenizer_class", "GPT2Tokenizer").put("add_prefix_space", false)
+        ObjectNode map = Json.MAPPER.createObjectNode().put("bos_token", eos).put("eos_token", eos).put("unk_token", eos).put("pad_token", eos);
+        ObjectNode config = Json.MAPPER.createObjectNode().put("tokenizer_class", "GPT2Tokenizer").put("add_prefix_space", false)
                 .put("clean_up_tokenization_spaces", false);
         config.setAll(map);
         ObjectNode added = config.putObject("added_tokens_decoder");
@@ -35,7 +34,7 @@ final class SpecialTokensFiles {
 
     private static void write(Path file, ObjectNode node) {
         try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), node);
+            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), node);
         } catch (IOException e) {
             throw TokenizerException.inFile(file, "cannot write: " + e, e);
         }

@@ -1,8 +1,8 @@
 package ekt.tokenizer;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -18,7 +18,6 @@ import java.util.Map;
  * dropout, prefix spaces) is refused rather than ignored.
  */
 final class TokenizerJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private TokenizerJson() {
     }
@@ -109,7 +108,7 @@ final class TokenizerJson {
 
     private static JsonNode parse(Path file) {
         try {
-            JsonNode root = JSON.readTree(file.toFile());
+            JsonNode root = Json.MAPPER.readTree(file.toFile());
             if (root == null || !root.isObject()) throw TokenizerException.inFile(file, "top level", "expected a JSON object");
             return root;
         } catch (JsonProcessingException e) {
@@ -125,7 +124,7 @@ final class TokenizerJson {
      * as pairs (tokenizers 0.20 onwards), which, unlike "left right" strings, hold any symbol.
      */
     static void write(ByteLevelBpe tokenizer, Path file) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
@@ -152,14 +151,14 @@ final class TokenizerJson {
             merges.addArray().add(tokens.get(table.left(rank))).add(tokens.get(table.right(rank)));
         }
         try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
+            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
         } catch (IOException e) {
             throw TokenizerException.inFile(file, "cannot write: " + e, e);
         }
     }
 
     private static ObjectNode byteLevel(boolean addPrefixSpace, boolean trimOffsets, boolean useRegex) {
-        ObjectNode node = JSON.createObjectNode();
+        ObjectNode node = Json.MAPPER.createObjectNode();
         return node.put("type", "ByteLevel").put("add_prefix_space", addPrefixSpace).put("trim_offsets", trimOffsets).put("use_regex", useRegex);
     }
 }

@@ -1,9 +1,9 @@
 package ekt.tokenizer;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,7 +17,6 @@ import java.nio.file.Path;
  * is the one special token, as in Hugging Face's GPT2Tokenizer.
  */
 final class VocabAndMergesFiles {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private VocabAndMergesFiles() {
     }
@@ -31,7 +30,7 @@ final class VocabAndMergesFiles {
     }
 
     private static void readVocabulary(Path file, VocabularyBuilder builder) {
-        try (JsonParser parser = JSON.createParser(file.toFile())) {
+        try (JsonParser parser = Json.MAPPER.createParser(file.toFile())) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw TokenizerException.inFile(file, "top level", "expected a JSON object of token to id");
             }

@@ -1,7 +1,7 @@
 package ekt.train;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.EktException;
 import ekt.core.Model;
@@ -28,7 +28,6 @@ import java.util.stream.Stream;
  * and continues bit-exactly. Close the trainer before the models.
  */
 public final class Trainer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
 
     private final Model student;
@@ -211,7 +210,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private ObjectNode runState() {
-        ObjectNode run = JSON.createObjectNode();
+        ObjectNode run = Json.MAPPER.createObjectNode();
         run.put("epoch", epoch);
         run.put("step_in_epoch", stepInEpoch);
         run.put("total_steps", totalSteps);
@@ -272,7 +271,7 @@ public final class Trainer implements AutoCloseable {
 
     private static String toJson(Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return Json.MAPPER.writeValueAsString(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -280,7 +279,7 @@ public final class Trainer implements AutoCloseable {
 
     private static JsonNode parse(String json, Path source) {
         try {
-            return JSON.readTree(json);
+            return Json.MAPPER.readTree(json);
         } catch (IOException e) {
             throw new EktException("malformed trainer state" + (source == null ? "" : " in " + source) + ": " + e.getMessage());
         }

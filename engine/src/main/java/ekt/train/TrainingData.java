@@ -1,8 +1,8 @@
 package ekt.train;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.sample.TextCodec;
 
 import java.io.BufferedReader;
@@ -26,7 +26,6 @@ import java.util.List;
  * Malformed lines fail with the file name and line number.
  */
 public final class TrainingData {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private TrainingData() {
     }
@@ -52,7 +51,7 @@ public final class TrainingData {
     static TrainingExample parse(String line, TextCodec codec, String where) {
         JsonNode n;
         try {
-            n = JSON.readTree(line);
+            n = Json.MAPPER.readTree(line);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(where + ": invalid JSON (" + e.getOriginalMessage() + ")");
         }

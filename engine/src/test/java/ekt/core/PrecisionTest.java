@@ -1,7 +1,7 @@
 package ekt.core;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Reference;
 import ekt.testing.RopeReference;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PrecisionTest {
     static final double BF16_TOLERANCE = 1e-1;
-    static final ObjectMapper JSON = new ObjectMapper();
 
     static Stream<Arguments> models() {
         return Stream.of(
@@ -95,7 +94,7 @@ class PrecisionTest {
 
     @Test
     void aCudaDeviceWithoutCudaFailsWithAClearMessage(@TempDir Path dir) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(JSON.readTree(Native.runtimeInfo()).get("cuda_available").asBoolean(),
+        org.junit.jupiter.api.Assumptions.assumeFalse(Json.MAPPER.readTree(Native.runtimeInfo()).get("cuda_available").asBoolean(),
                 "this machine has CUDA");
         EktException e = assertThrows(EktException.class, () -> new Placement("cuda", null).check());
         assertTrue(e.getMessage().contains("CUDA is not available"), e.getMessage());
@@ -105,14 +104,14 @@ class PrecisionTest {
     }
 
     static String torchDtype(Path dir) throws Exception {
-        return JSON.readTree(Files.readString(dir.resolve("config.json"))).get("torch_dtype").asText();
+        return Json.MAPPER.readTree(Files.readString(dir.resolve("config.json"))).get("torch_dtype").asText();
     }
 
     /** The dtype of the first tensor in model.safetensors (all are saved alike). */
     static String tensorDtype(Path dir) throws Exception {
         byte[] bytes = Files.readAllBytes(dir.resolve("model.safetensors"));
         long n = java.nio.ByteBuffer.wrap(bytes, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-        JsonNode header = JSON.readTree(new String(bytes, 8, (int) n, java.nio.charset.StandardCharsets.UTF_8));
+        JsonNode header = Json.MAPPER.readTree(new String(bytes, 8, (int) n, java.nio.charset.StandardCharsets.UTF_8));
         for (var it = header.fields(); it.hasNext(); ) {
             var f = it.next();
             if (!f.getKey().equals("__metadata__")) return f.getValue().get("dtype").asText();

@@ -1,7 +1,7 @@
 package ekt.core;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Npm;
 import ekt.testing.PyPi;
 import ekt.testing.Python;
@@ -55,7 +55,7 @@ class TransformersParityTest {
     @ParameterizedTest
     @MethodSource("architectures")
     void logitsEqualTransformersAtEveryPosition(String arch) throws Exception {
-        JsonNode hf = new ObjectMapper().readTree(oracle.resolve(arch + ".json").toFile());
+        JsonNode hf = Json.MAPPER.readTree(oracle.resolve(arch + ".json").toFile());
         try (Model m = Model.load(oracle.resolve(arch))) {
             int vocab = m.info().vocabSize();
             float[] actual = m.logits(IDS, null, 1, IDS.length);

@@ -1,7 +1,7 @@
 package ekt.testing;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ekt.records.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -12,7 +12,6 @@ import java.util.stream.Collectors;
 
 /** Random Hugging Face checkpoints and their logits from the numpy reference ({@code hf_reference.py}). */
 public final class Reference {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Reference() {
     }
@@ -29,7 +28,7 @@ public final class Reference {
     public static double[][] logits(Path model, long... ids) {
         String out = Python.run("hf_reference.py", "logits", "--model", model.toString(), "--ids", join(ids));
         try {
-            return JSON.readValue(out, double[][].class);
+            return Json.MAPPER.readValue(out, double[][].class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -39,7 +38,7 @@ public final class Reference {
     public static double maxTensorDiff(Path a, Path b) {
         String out = Python.run("hf_reference.py", "compare", "--a", a.toString(), "--b", b.toString());
         try {
-            return JSON.readTree(out).get("max_abs_diff").asDouble();
+            return Json.MAPPER.readTree(out).get("max_abs_diff").asDouble();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,7 +1,7 @@
 package ekt.testing;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ekt.records.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -13,7 +13,6 @@ import java.util.List;
  * {@code hf_reference_rope.py} (float64, written from Hugging Face's modeling code).
  */
 public final class RopeReference {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SCRIPT = "hf_reference_rope.py";
 
     private RopeReference() {
@@ -31,7 +30,7 @@ public final class RopeReference {
     public static double[][] logits(Path model, long... ids) {
         String out = Python.run(SCRIPT, "logits", "--model", model.toString(), "--ids", Reference.join(ids));
         try {
-            return JSON.readValue(out, double[][].class);
+            return Json.MAPPER.readValue(out, double[][].class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -41,7 +40,7 @@ public final class RopeReference {
     public static double maxTensorDiff(Path a, Path b) {
         String out = Python.run(SCRIPT, "compare", "--a", a.toString(), "--b", b.toString());
         try {
-            return JSON.readTree(out).get("max_abs_diff").asDouble();
+            return Json.MAPPER.readTree(out).get("max_abs_diff").asDouble();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

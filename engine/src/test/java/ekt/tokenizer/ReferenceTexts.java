@@ -1,7 +1,7 @@
 package ekt.tokenizer;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,13 +67,12 @@ final class ReferenceTexts {
     static List<String> gsm8k() throws IOException {
         Path dir = Path.of(System.getProperty("ekt.shared.dir", "../../shared"), "data", "gsm8k");
         List<String> texts = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
         for (String split : List.of("train.jsonl", "test.jsonl")) {
             Path file = dir.resolve(split);
             if (!Files.isRegularFile(file)) return List.of();
             for (String line : Files.readAllLines(file)) {
                 if (line.isBlank()) continue;
-                JsonNode example = json.readTree(line);
+                JsonNode example = Json.MAPPER.readTree(line);
                 texts.add(example.get("question").asText());
                 texts.add(example.get("answer").asText());
             }

@@ -1,7 +1,7 @@
 package ekt.tokenizer;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,9 +16,8 @@ class SpecialTokensFilesTest {
     void savedTokenizerDeclaresEosAndPad(@TempDir Path dir) throws Exception {
         ByteLevelBpe bpe = BpeTrainer.train(List.of("n0 = 12.0\nanswer = n0 * 2", "n1 = 3.0\nanswer = n1 + 4"), 20);
         bpe.save(dir);
-        ObjectMapper json = new ObjectMapper();
-        JsonNode map = json.readTree(dir.resolve("special_tokens_map.json").toFile());
-        JsonNode config = json.readTree(dir.resolve("tokenizer_config.json").toFile());
+        JsonNode map = Json.MAPPER.readTree(dir.resolve("special_tokens_map.json").toFile());
+        JsonNode config = Json.MAPPER.readTree(dir.resolve("tokenizer_config.json").toFile());
         for (String key : List.of("bos_token", "eos_token", "unk_token", "pad_token")) {
             assertEquals(Tokenizer.END_OF_TEXT, map.get(key).asText(), key);
             assertEquals(Tokenizer.END_OF_TEXT, config.get(key).asText(), key);

@@ -1,7 +1,7 @@
 package ekt.tokenizer;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.tokenizer.Tokenizer.SpecialTokens;
@@ -133,24 +133,23 @@ class TokenizerConformanceTest {
     /** A tokenizer.json written here from the same files, with merges in both of Hugging Face's spellings. */
     @Test
     void tokenizerJsonGivesTheIdsOfVocabAndMerges(@TempDir Path dir) throws Exception {
-        ObjectMapper json = new ObjectMapper();
         List<String> mergeLines = Files.readAllLines(npm.gpt2Merges()).stream().skip(1).filter(l -> !l.isEmpty()).toList();
         for (boolean pairs : new boolean[] {false, true}) {
-            ObjectNode root = json.createObjectNode();
+            ObjectNode root = Json.MAPPER.createObjectNode();
             root.putArray("added_tokens").addObject().put("id", EOS).put("content", "<|endoftext|>").put("special", true);
             root.putNull("normalizer");
             root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("use_regex", true);
             root.putObject("post_processor").put("type", "ByteLevel");
             root.putObject("decoder").put("type", "ByteLevel");
             ObjectNode model = root.putObject("model").put("type", "BPE");
-            model.set("vocab", json.readTree(npm.gpt2Vocab().toFile()));
+            model.set("vocab", Json.MAPPER.readTree(npm.gpt2Vocab().toFile()));
             ArrayNode merges = model.putArray("merges");
             for (String line : mergeLines) {
                 if (pairs) merges.addArray().add(line.split(" ")[0]).add(line.split(" ")[1]);
                 else merges.add(line);
             }
             Path file = dir.resolve(pairs ? "pairs.json" : "strings.json");
-            json.writeValue(file.toFile(), root);
+            Json.MAPPER.writeValue(file.toFile(), root);
             assertSameIdsAs(gpt2, ByteLevelBpe.fromTokenizerJson(file));
         }
     }

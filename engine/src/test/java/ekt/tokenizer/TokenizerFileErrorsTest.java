@@ -1,6 +1,6 @@
 package ekt.tokenizer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.tokenizer.Tokenizer.SpecialTokens;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,7 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each malformed file is refused with a message naming the file and the bad entry. */
 class TokenizerFileErrorsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -134,10 +133,10 @@ class TokenizerFileErrorsTest {
         Files.delete(file);
         Path vocab = dir.resolve("vocab.json");
         Path merges = dir.resolve("merges.txt");
-        ObjectNode entries = JSON.createObjectNode();
+        ObjectNode entries = Json.MAPPER.createObjectNode();
         for (int b = 0; b < 256; b++) entries.put(String.valueOf(ByteLevelAlphabet.charOf(b)), b);
         entries.put("ab", 256).put(Tokenizer.END_OF_TEXT, 257);
-        JSON.writeValue(vocab.toFile(), entries);
+        Json.MAPPER.writeValue(vocab.toFile(), entries);
         Files.writeString(merges, "#version: 0.2\na b\n");
         assertArrayEquals(new int[] {256, 257}, Tokenizer.load(dir).encode("ab<|endoftext|>", SpecialTokens.ALLOWED));
 
@@ -157,9 +156,9 @@ class TokenizerFileErrorsTest {
     }
 
     private void edit(Consumer<ObjectNode> change) throws IOException {
-        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        ObjectNode root = (ObjectNode) Json.MAPPER.readTree(file.toFile());
         change.accept(root);
-        JSON.writeValue(file.toFile(), root);
+        Json.MAPPER.writeValue(file.toFile(), root);
     }
 
     private static ObjectNode vocab(ObjectNode root) {

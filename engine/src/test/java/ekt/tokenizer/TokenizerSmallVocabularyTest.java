@@ -1,7 +1,7 @@
 package ekt.tokenizer;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.tokenizer.Tokenizer.SpecialTokens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,7 +71,7 @@ class TokenizerSmallVocabularyTest {
     @Test
     void savesAHuggingFaceTokenizerJsonAndLoadsItBack(@TempDir Path dir) throws Exception {
         small.save(dir);
-        JsonNode json = new ObjectMapper().readTree(dir.resolve(Tokenizer.TOKENIZER_JSON).toFile());
+        JsonNode json = Json.MAPPER.readTree(dir.resolve(Tokenizer.TOKENIZER_JSON).toFile());
         assertEquals("BPE", json.at("/model/type").asText());
         assertEquals(258, json.at("/model/vocab").size());
         assertEquals(0, json.at("/model/merges").size());

@@ -1,6 +1,6 @@
 package ekt.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ekt.records.Json;
 import ekt.core.Model;
 import ekt.testing.Reference;
 import org.junit.jupiter.api.Test;
@@ -40,7 +40,7 @@ class CheckpointActivationsTest {
     private static List<StepMetrics> fit(Path student, TrainConfig config, Path out, boolean checkpointed) throws Exception {
         List<StepMetrics> steps = new ArrayList<>();
         try (Model m = Model.load(student); Trainer t = new Trainer(m, null, config, TrainReferenceTest.examples(new Random(7)))) {
-            assertEquals(checkpointed, new ObjectMapper().readTree(t.info()).get("options").get("checkpoint_activations").asBoolean());
+            assertEquals(checkpointed, Json.MAPPER.readTree(t.info()).get("options").get("checkpoint_activations").asBoolean());
             t.fit(out, new TrainListener() {
                 @Override
                 public void onStep(StepMetrics metrics) {

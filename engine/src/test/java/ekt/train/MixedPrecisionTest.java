@@ -1,7 +1,7 @@
 package ekt.train;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.core.EktException;
 import ekt.core.Model;
 import ekt.core.Placement;
@@ -35,7 +35,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * non-zero, on one worker and on two (autocast is per thread).
  */
 class MixedPrecisionTest {
-    static final ObjectMapper JSON = new ObjectMapper();
     static final int VOCAB = 23;
 
     @ParameterizedTest
@@ -65,9 +64,9 @@ class MixedPrecisionTest {
         try (Model m = Model.load(student); Trainer t = new Trainer(m, null, config, TrainReferenceTest.examples(new Random(7)))) {
             Path last = t.fit(dir.resolve("run"), new TrainListener() {
             });
-            JsonNode saved = JSON.readTree(Files.readString(last.resolve("config.json")));
+            JsonNode saved = Json.MAPPER.readTree(Files.readString(last.resolve("config.json")));
             assertEquals("float32", saved.get("torch_dtype").asText());
-            assertEquals("bfloat16", JSON.readTree(t.info()).get("options").get("precision").asText());
+            assertEquals("bfloat16", Json.MAPPER.readTree(t.info()).get("options").get("precision").asText());
         }
         // A student loaded in bfloat16 has no float32 master weights to train.
         try (Model m = Model.load(student, new Placement("cpu", "bfloat16"))) {
@@ -85,7 +84,7 @@ class MixedPrecisionTest {
         try (Model m = Model.load(student); Trainer t = new Trainer(m, null, config, data)) {
             StepMetrics metrics = t.gradients(t.data().batch(new int[]{0, 1, 2, 3, 4}));
             double[] all = new double[0];
-            for (JsonNode p : JSON.readTree(t.info()).get("parameters")) {
+            for (JsonNode p : Json.MAPPER.readTree(t.info()).get("parameters")) {
                 int size = 1;
                 for (JsonNode d : p.get("shape")) size *= d.asInt();
                 float[] g = t.gradient(p.get("name").asText(), size);

@@ -1,7 +1,7 @@
 package ekt.train;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
@@ -31,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with a larger vocabulary.
  */
 class TrainReferenceTest {
-    static final ObjectMapper JSON = new ObjectMapper();
     static final int VOCAB = 23, MAX_LENGTH = 12;
 
     static Stream<Arguments> cases() {
@@ -69,13 +68,13 @@ class TrainReferenceTest {
             TrainBatch batch = trainer.data().batch(new int[]{0, 1, 2, 3, 4});
             StepMetrics m = trainer.gradients(batch);
 
-            JsonNode params = JSON.readTree(trainer.info()).get("parameters");
-            ObjectNode spec = JSON.createObjectNode();
+            JsonNode params = Json.MAPPER.readTree(trainer.info()).get("parameters");
+            ObjectNode spec = Json.MAPPER.createObjectNode();
             ArrayNode ex = spec.putArray("examples");
             for (TrainingExample e : data) {
                 ObjectNode o = ex.addObject();
-                o.set("prompt", JSON.valueToTree(e.prompt()));
-                o.set("completion", JSON.valueToTree(e.completion()));
+                o.set("prompt", Json.MAPPER.valueToTree(e.prompt()));
+                o.set("completion", Json.MAPPER.valueToTree(e.completion()));
             }
             spec.put("max_length", MAX_LENGTH).put("pad_id", VOCAB - 1).put("mask", mask.name().toLowerCase())
                     .put("kd_weight", 0.7).put("kd_temperature", 1.5);
@@ -90,7 +89,7 @@ class TrainReferenceTest {
             }
             Path specFile = dir.resolve("spec.json");
             Files.writeString(specFile, spec.toString());
-            JsonNode ref = JSON.readTree(Python.run("train_reference.py", "loss", "--model", student.toString(), "--spec", specFile.toString()));
+            JsonNode ref = Json.MAPPER.readTree(Python.run("train_reference.py", "loss", "--model", student.toString(), "--spec", specFile.toString()));
 
             assertEquals(ref.get("loss").asDouble(), m.loss(), 1e-5 * Math.max(1, ref.get("loss").asDouble()), "loss");
             assertEquals(ref.get("ce_loss").asDouble(), m.ceLoss(), 1e-5 * Math.max(1, ref.get("ce_loss").asDouble()), "ce loss");

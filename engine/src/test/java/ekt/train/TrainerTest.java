@@ -1,7 +1,7 @@
 package ekt.train;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.core.EktException;
 import ekt.core.Model;
 import ekt.testing.Reference;
@@ -23,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Training behaviour: accumulation, masking, resume, overfitting, failure handling. */
 class TrainerTest {
-    static final ObjectMapper JSON = new ObjectMapper();
     static final int VOCAB = 31;
 
     static Path tinyModel(Path dir, String type) {
@@ -48,7 +47,7 @@ class TrainerTest {
     static List<float[]> allGradients(Trainer trainer, TrainBatch batch) throws IOException {
         trainer.gradients(batch);
         List<float[]> out = new ArrayList<>();
-        for (JsonNode p : JSON.readTree(trainer.info()).get("parameters")) {
+        for (JsonNode p : Json.MAPPER.readTree(trainer.info()).get("parameters")) {
             int size = 1;
             for (JsonNode d : p.get("shape")) size *= d.asInt();
             out.add(trainer.gradient(p.get("name").asText(), size));

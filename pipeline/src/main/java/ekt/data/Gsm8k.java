@@ -1,5 +1,8 @@
 package ekt.data;
 
+import ekt.records.Json;
+import ekt.records.Jsonl;
+import ekt.records.DataException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -68,7 +71,7 @@ public final class Gsm8k {
     /** The paper's dev indices (a JSON array of ints into the train file). */
     public static Set<Integer> readIndices(Path file) {
         try {
-            JsonNode n = Jsonl.JSON.readTree(Files.readString(file));
+            JsonNode n = Json.MAPPER.readTree(Files.readString(file));
             if (n == null || !n.isArray()) throw new DataException(file, "expected a JSON array of indices", null);
             Set<Integer> out = new HashSet<>();
             for (JsonNode i : n) {

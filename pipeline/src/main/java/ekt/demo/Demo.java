@@ -1,10 +1,10 @@
 package ekt.demo;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
 import ekt.core.Placement;
-import ekt.data.Jsonl;
 import ekt.pipeline.AtomicFiles;
 import ekt.pipeline.Experiment;
 import ekt.pipeline.Prompts;
@@ -103,9 +103,9 @@ public final class Demo {
         writePairs(data.resolve("teacher-source.jsonl"), source);
         writePairs(data.resolve("student-pretrain.jsonl"), source.subList(0, options.pretrainProblems()));
         writeProblems(data.resolve("train.jsonl"), train);
-        ArrayNode dev = Jsonl.JSON.createArrayNode();
+        ArrayNode dev = Json.MAPPER.createArrayNode();
         for (int i = options.trainProblems(); i < train.size(); i++) dev.add(i);
-        AtomicFiles.write(data.resolve("dev_idxs.json"), Jsonl.toLine(dev));
+        AtomicFiles.write(data.resolve("dev_idxs.json"), Json.line(dev));
         writeProblems(data.resolve("test.jsonl"), test);
 
         Path tokenizerDir = out.resolve("tokenizer");
@@ -130,7 +130,7 @@ public final class Demo {
         Path dir = out.resolve("models").resolve(name);
         if (Files.isRegularFile(dir.resolve("model.safetensors"))) return dir;
         Path tmp = temporaryDirectory(dir);
-        try (Model m = Model.init(Jsonl.toLine(config), seed, placement.device())) {
+        try (Model m = Model.init(Json.line(config), seed, placement.device())) {
             m.save(tmp);
         }
         Tokenizer.load(tokenizerDir).save(tmp);
@@ -150,7 +150,7 @@ public final class Demo {
 
     /** The experiment, with paths relative to the demo directory (where the config file lives). */
     private ObjectNode experimentConfig(Path teacher, Path student, List<String> methodList) {
-        ObjectNode c = Jsonl.object().put("name", "ekt demo: generated word problems (seed " + options.seed() + ", teacher at "
+        ObjectNode c = Json.object().put("name", "ekt demo: generated word problems (seed " + options.seed() + ", teacher at "
                 + teacher.getFileName() + ")");
         c.putObject("data").put("train", "data/train.jsonl").put("test", "data/test.jsonl").put("dev_indices", "data/dev_idxs.json");
         c.putObject("teacher").put("kind", "engine").put("model", out.relativize(teacher).toString())
@@ -190,7 +190,7 @@ public final class Demo {
         String prefix = file.getFileName().toString().replace(".jsonl", "");
         List<ObjectNode> records = new ArrayList<>();
         for (int i = 0; i < problems.size(); i++)
-            records.add(Jsonl.object().put("id", prefix + "-" + i).put("question", problems.get(i).question()).put("answer", problems.get(i).answer()));
+            records.add(Json.object().put("id", prefix + "-" + i).put("question", problems.get(i).question()).put("answer", problems.get(i).answer()));
         AtomicFiles.writeJsonl(file, records);
     }
 }

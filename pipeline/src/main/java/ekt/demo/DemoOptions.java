@@ -1,8 +1,8 @@
 package ekt.demo;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ekt.data.Jsonl;
 import ekt.tokenizer.Tokenizer;
 import ekt.train.TrainConfig;
 
@@ -64,13 +64,13 @@ public record DemoOptions(long seed, int sourceProblems, int pretrainProblems, i
                 .put("num_layers", studentLayers).put("num_heads", 4).put("window_size", context / 2).put("activation_function", "gelu_new")
                 .put("layer_norm_epsilon", 1e-5).put("tie_word_embeddings", true);
         var types = c.putArray("attention_types");
-        if (studentLayers >= 2) types.addArray().add(Jsonl.JSON.createArrayNode().add("global").add("local")).add(studentLayers / 2);
-        if (studentLayers % 2 == 1) types.addArray().add(Jsonl.JSON.createArrayNode().add("global")).add(1);
+        if (studentLayers >= 2) types.addArray().add(Json.MAPPER.createArrayNode().add("global").add("local")).add(studentLayers / 2);
+        if (studentLayers % 2 == 1) types.addArray().add(Json.MAPPER.createArrayNode().add("global")).add(1);
         return c;
     }
 
     private ObjectNode common(Tokenizer tokenizer) {
-        return Jsonl.object().put("vocab_size", tokenizer.vocabSize()).put("bos_token_id", tokenizer.eosId()).put("eos_token_id", tokenizer.eosId());
+        return Json.object().put("vocab_size", tokenizer.vocabSize()).put("bos_token_id", tokenizer.eosId()).put("eos_token_id", tokenizer.eosId());
     }
 
     /** Training of the demo's own models (teacher, student base) from scratch; keepCheckpoints 0 keeps all. */
@@ -92,6 +92,6 @@ public record DemoOptions(long seed, int sourceProblems, int pretrainProblems, i
     }
 
     JsonNode toJson() {
-        return Jsonl.JSON.valueToTree(this);
+        return Json.MAPPER.valueToTree(this);
     }
 }

@@ -1,7 +1,7 @@
 package ekt.demo;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.Jsonl;
 import ekt.eval.Charts;
 import ekt.eval.Report;
 import ekt.eval.Scores;
@@ -92,7 +92,7 @@ final class DemoSweep {
 
     private static JsonNode manifest(Path runDir) {
         try {
-            return Jsonl.JSON.readTree(runDir.resolve("manifest.json").toFile());
+            return Json.MAPPER.readTree(runDir.resolve("manifest.json").toFile());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + runDir.resolve("manifest.json"), e);
         }

@@ -1,10 +1,11 @@
 package ekt.exec;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ekt.data.DataException;
+import ekt.records.DataException;
 import ekt.data.Gsm8k;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ public final class ExecRecords {
     }
 
     public static ObjectNode toJson(ExecResult r) {
-        ObjectNode o = Jsonl.object();
+        ObjectNode o = Json.object();
         o.put("id", r.id());
         o.put("sample", r.sample());
         o.put("status", r.status().jsonName());

@@ -1,9 +1,9 @@
 package ekt.exec;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ekt.data.Jsonl;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -73,7 +73,7 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     private void handshake(ExecConfig config, Path workdir) throws IOException {
-        ObjectNode c = Jsonl.object();
+        ObjectNode c = Json.object();
         c.put("workdir", workdir.toString());
         c.put("cpu_limit_ms", config.timeoutMs());
         c.put("wall_limit_ms", config.wallTimeoutMs());
@@ -102,7 +102,7 @@ final class WorkerProcess implements AutoCloseable {
      * @throws DiedException when the worker process fails; the outcomes reported so far stand
      */
     void run(List<String> codes, boolean fresh, ObjIntConsumer<Outcome> onResult) throws DiedException {
-        ObjectNode request = Jsonl.object();
+        ObjectNode request = Json.object();
         codes.forEach(request.putArray("programs")::add);
         if (fresh) request.put("fresh", true);
         try {
@@ -117,7 +117,7 @@ final class WorkerProcess implements AutoCloseable {
         try {
             JsonNode result = receive(stallNanos);
             if (result.path("i").asInt(-1) != index)
-                throw new IOException("protocol error: expected result " + index + ", got " + Jsonl.toLine(result));
+                throw new IOException("protocol error: expected result " + index + ", got " + Json.line(result));
             return Outcome.fromWire(result);
         } catch (IOException | RuntimeException e) {
             throw new DiedException(index, e.getMessage() + logTail(), e);
@@ -125,7 +125,7 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     private void send(JsonNode message) throws IOException {
-        stdin.write(Jsonl.toLine(message));
+        stdin.write(Json.line(message));
         stdin.write('\n');
         stdin.flush();
     }
@@ -141,7 +141,7 @@ final class WorkerProcess implements AutoCloseable {
         if (line == null) throw new IOException("worker process ended (" + exitDescription() + ")");
         JsonNode message;
         try {
-            message = Jsonl.JSON.readTree(line);
+            message = Json.MAPPER.readTree(line);
         } catch (JsonProcessingException e) {
             throw new IOException("unreadable worker output: " + line);
         }

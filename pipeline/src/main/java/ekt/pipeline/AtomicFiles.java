@@ -1,7 +1,7 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.Jsonl;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,7 +45,7 @@ public final class AtomicFiles {
     /** JSONL: one compact JSON object per line, written atomically. */
     public static void writeJsonl(Path target, List<? extends JsonNode> records) {
         StringBuilder sb = new StringBuilder();
-        for (JsonNode r : records) sb.append(Jsonl.toLine(r)).append('\n');
+        for (JsonNode r : records) sb.append(Json.line(r)).append('\n');
         write(target, sb.toString());
     }
 

@@ -1,9 +1,10 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.ProcessGroup;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import ekt.data.Problem;
 import ekt.exec.ExecRecords;
 import ekt.exec.ExecResult;
@@ -147,7 +148,7 @@ public final class DevMonitor {
         }
         List<ObjectNode> out = new ArrayList<>();
         records.forEach(r -> out.add((ObjectNode) r));
-        out.add(Jsonl.object().put("epoch", (int) (step / Math.max(1, trainer.stepsPerEpoch()))).put("step", step)
+        out.add(Json.object().put("epoch", (int) (step / Math.max(1, trainer.stepsPerEpoch()))).put("step", step)
                 .put("checkpoint", "step-" + step).put("greedy_pass1", pass1).put("solved", solved).put("problems", dev.size()));
         AtomicFiles.writeJsonl(stageDir.resolve(FILE), out);
         System.err.printf("[ekt] %s: dev greedy pass@1 at step %d: %.2f%% (%d/%d)%s%n", stageDir.getFileName(), step, 100 * pass1,

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
 import ekt.core.ProcessGroup;
-import ekt.data.DataException;
+import ekt.records.DataException;
 import ekt.data.Gsm8k;
 import ekt.data.Problem;
 import ekt.eval.MethodResult;

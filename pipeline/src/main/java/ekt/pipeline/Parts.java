@@ -1,7 +1,7 @@
 package ekt.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

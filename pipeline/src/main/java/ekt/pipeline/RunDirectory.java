@@ -1,9 +1,9 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.ProcessGroup;
-import ekt.data.Jsonl;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,10 +31,10 @@ public final class RunDirectory {
     public static RunDirectory open(Path root, JsonNode config, Map<String, String> versions) {
         Path file = root.resolve("manifest.json");
         try {
-            config = Jsonl.JSON.readTree(Jsonl.toLine(config));  // number types as a re-read manifest has them (3L reads back as 3)
+            config = Json.MAPPER.readTree(Json.line(config));  // number types as a re-read manifest has them (3L reads back as 3)
             Files.createDirectories(root);
             if (Files.isRegularFile(file)) {
-                ObjectNode existing = (ObjectNode) Jsonl.JSON.readTree(Files.readString(file));
+                ObjectNode existing = (ObjectNode) Json.MAPPER.readTree(Files.readString(file));
                 if (!existing.path("config").equals(config))
                     throw new IllegalStateException("run directory " + root + " was created with a different config;"
                             + " use a new directory (config in " + file + ")");
@@ -43,7 +43,7 @@ public final class RunDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
-        ObjectNode m = Jsonl.object();
+        ObjectNode m = Json.object();
         m.set("config", config);
         ObjectNode v = m.putObject("versions");
         versions.forEach(v::put);
@@ -114,7 +114,7 @@ public final class RunDirectory {
     private void save() {
         if (!ProcessGroup.current().isLeader()) return;
         try {
-            AtomicFiles.write(root.resolve("manifest.json"), Jsonl.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest));
+            AtomicFiles.write(root.resolve("manifest.json"), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(manifest));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

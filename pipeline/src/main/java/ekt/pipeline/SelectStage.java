@@ -1,7 +1,8 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import ekt.data.Problem;
 
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ public final class SelectStage {
     }
 
     public static void write(Path file, List<Selection.Pair> pairs) {
-        AtomicFiles.writeJsonl(file, pairs.stream().map(p -> Jsonl.object().put("id", p.id()).put("sample", p.sample())
+        AtomicFiles.writeJsonl(file, pairs.stream().map(p -> Json.object().put("id", p.id()).put("sample", p.sample())
                 .put("prompt", p.prompt()).put("completion", p.completion())).toList());
     }
 

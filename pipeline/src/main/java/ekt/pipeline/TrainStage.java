@@ -1,11 +1,12 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import ekt.core.Model;
 import ekt.core.Placement;
 import ekt.core.ProcessGroup;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import ekt.eval.TrainingCurve;
 import ekt.sample.TextCodec;
 import ekt.train.StepMetrics;
@@ -125,9 +126,9 @@ public final class TrainStage {
     }
 
     private static void writeLoss(Path checkpoint, List<double[]> loss) {
-        ArrayNode a = Jsonl.JSON.createArrayNode();
+        ArrayNode a = Json.MAPPER.createArrayNode();
         for (double[] p : loss) a.addArray().add((long) p[0]).add(p[1]).add(p[2]).add(p[3]);
-        AtomicFiles.write(checkpoint.resolve(LOSS_FILE), Jsonl.toLine(a));
+        AtomicFiles.write(checkpoint.resolve(LOSS_FILE), Json.line(a));
     }
 
     /** (step, greedy pass@1) of every dev evaluation in {@code dir/dev_eval.jsonl}; none when the file is absent. */
@@ -144,7 +145,7 @@ public final class TrainStage {
         if (!Files.isRegularFile(file)) return List.of();
         try {
             List<double[]> out = new ArrayList<>();
-            for (JsonNode p : Jsonl.JSON.readTree(Files.readString(file)))  // files before the CE/KL split hold (step, loss)
+            for (JsonNode p : Json.MAPPER.readTree(Files.readString(file)))  // files before the CE/KL split hold (step, loss)
                 out.add(new double[]{p.get(0).asDouble(), p.get(1).asDouble(), p.path(2).asDouble(p.get(1).asDouble()), p.path(3).asDouble(0)});
             return out;
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package ekt.data;
 
+import ekt.records.DataException;
 import ekt.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package ekt.demo;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Python;
 import org.junit.jupiter.api.Test;
 
@@ -20,9 +20,8 @@ class WordProblemsTest {
     void everyProgramComputesItsAnswerInPython() throws Exception {
         List<WordProblems.Generated> problems = WordProblems.generate(11, 400, Set.of());
         Path file = Files.createTempFile("programs", ".json");
-        ObjectMapper json = new ObjectMapper();
-        Files.writeString(file, json.writeValueAsString(problems.stream().map(WordProblems.Generated::program).toList()));
-        JsonNode answers = json.readTree(Python.run("run_programs.py", file.toString()));
+        Files.writeString(file, Json.MAPPER.writeValueAsString(problems.stream().map(WordProblems.Generated::program).toList()));
+        JsonNode answers = Json.MAPPER.readTree(Python.run("run_programs.py", file.toString()));
         for (int i = 0; i < problems.size(); i++) {
             WordProblems.Generated g = problems.get(i);
             assertTrue(answers.get(i).isDouble(), "the paper's checker needs a float answer: " + g.program());

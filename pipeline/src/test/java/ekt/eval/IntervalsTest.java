@@ -1,7 +1,7 @@
 package ekt.eval;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Python;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +19,7 @@ class IntervalsTest {
         String[] args = new String[cases.length + 7];
         System.arraycopy(cases, 0, args, 0, cases.length);
         System.arraycopy(new String[]{"mcnemar", "10", "2", "0", "0", "7", "3"}, 0, args, cases.length, 7);
-        JsonNode ref = new ObjectMapper().readTree(Python.run("interval_reference.py", args));
+        JsonNode ref = Json.MAPPER.readTree(Python.run("interval_reference.py", args));
         for (String c : cases) {
             String[] sn = c.split("/");
             Intervals.Interval got = Intervals.clopperPearson(Integer.parseInt(sn[0]), Integer.parseInt(sn[1]), 0.95);

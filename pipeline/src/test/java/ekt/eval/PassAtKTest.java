@@ -1,5 +1,6 @@
 package ekt.eval;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.testing.Python;
@@ -43,7 +44,7 @@ class PassAtKTest {
         Path in = Files.createTempFile("passk", ".json");
         Files.writeString(in, new ObjectMapper().writeValueAsString(cases));
         String out = Python.run("paper_pass_k.py", "--stdin-file", in.toString());
-        JsonNode ref = new ObjectMapper().readTree(out);
+        JsonNode ref = Json.MAPPER.readTree(out);
         for (int i = 0; i < cases.size(); i++) {
             int[] c = cases.get(i);
             assertEquals(ref.get(i).asDouble(), PassAtK.estimate(c[0], c[1], c[2]), 1e-12, "n,c,k=" + c[0] + "," + c[1] + "," + c[2]);
@@ -53,11 +54,10 @@ class PassAtKTest {
     @Test
     void recordedGptjFlagsGiveThePublishedRates() throws IOException {
         Path file = SharedData.require("data/ekt-paper/gptj_teacher_train_pass20.jsonl");
-        ObjectMapper json = new ObjectMapper();
         List<String> lines = Files.readAllLines(file);
         int[] n = new int[lines.size()], c = new int[lines.size()];
         for (int i = 0; i < lines.size(); i++) {
-            JsonNode flags = json.readTree(lines.get(i)).get("passed_lst");
+            JsonNode flags = Json.MAPPER.readTree(lines.get(i)).get("passed_lst");
             n[i] = flags.size();
             for (JsonNode f : flags) c[i] += f.asBoolean() ? 1 : 0;
         }

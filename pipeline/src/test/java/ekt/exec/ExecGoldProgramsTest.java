@@ -1,6 +1,6 @@
 package ekt.exec;
 
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,8 +1,9 @@
 package ekt.pipeline;
 
-import ekt.data.DataException;
+import ekt.records.Json;
+import ekt.records.DataException;
 import ekt.data.Gsm8k;
-import ekt.data.Jsonl;
+import ekt.records.Jsonl;
 import ekt.data.Problem;
 import ekt.exec.AnswerChecker;
 import ekt.exec.ExecConfig;
@@ -43,7 +44,7 @@ class ReplayPipelineTest {
             if (l.value().get("gold_solution").isTextual()) recordedSolved.add("train-" + l.value().get("task_id").asInt());
         assertEquals(839, recordedSolved.size());
 
-        RunDirectory run = RunDirectory.open(dir, Jsonl.object().put("test", "replay"), Map.of());
+        RunDirectory run = RunDirectory.open(dir, Json.object().put("test", "replay"), Map.of());
         ReplayTeacher teacher = new ReplayTeacher(log, "train-", errors::add);
         assertTrue(errors.isEmpty(), errors.toString());
         SampleStage.run(run, "teacher-samples", teacher, problems, p -> Prompts.question(p.question()), SamplingSpec.paper(20, 1), 500);

@@ -1,7 +1,7 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.eval.MethodResult;
 import ekt.eval.ProblemScore;
 import ekt.eval.Report;
@@ -36,7 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Chromium with every table and image.
  */
 class ReportTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     static Scores scores(String method, long seed, double rate, int n) {
         Random r = new Random(seed);
@@ -77,7 +76,7 @@ class ReportTest {
 
     @Test
     void reportShowsTheConfiguredKWithIntervalsDifferencesCurvesAndTiming(@TempDir Path dir) throws Exception {
-        JsonNode stages = JSON.readTree("{\"teacher-samples\": {\"status\": \"done\", \"started\": \"2026-11-30T10:00:00Z\", "
+        JsonNode stages = Json.MAPPER.readTree("{\"teacher-samples\": {\"status\": \"done\", \"started\": \"2026-11-30T10:00:00Z\", "
                 + "\"finished\": \"2026-11-30T10:02:00Z\", \"counts\": {\"samples\": 600, \"tokens\": 48000}},"
                 + "\"teacher-exec\": {\"status\": \"done\", \"started\": \"2026-11-30T10:02:00Z\", \"finished\": \"2026-11-30T10:02:30Z\", "
                 + "\"counts\": {\"programs\": 600, \"correct\": 300}}}");
@@ -118,7 +117,7 @@ class ReportTest {
         String page = Files.readString(html);
         assertFalse(Pattern.compile("(src|href)=\"(?!data:)").matcher(page).find(), "self-contained: no external resource");
         String probe = "<script>window.addEventListener('load', () => { const imgs = [...document.images];"
-                + " const p = document.createElement('pre'); p.id = 'ekt-probe'; p.textContent = JSON.stringify({"
+                + " const p = document.createElement('pre'); p.id = 'ekt-probe'; p.textContent = Json.MAPPER.stringify({"
                 + " tables: document.querySelectorAll('table').length,"
                 + " rows: [...document.querySelectorAll('table')].map(t => t.rows.length),"
                 + " images: imgs.length, decoded: imgs.filter(i => i.complete && i.naturalWidth > 0).length});"
@@ -133,7 +132,7 @@ class ReportTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium finished");
         Matcher m = Pattern.compile("<pre id=\"ekt-probe\">([^<]*)</pre>").matcher(new String(dom, StandardCharsets.UTF_8));
         assertTrue(m.find(), "the probe ran in Chromium: " + new String(dom, StandardCharsets.UTF_8).substring(0, Math.min(500, dom.length)));
-        JsonNode got = JSON.readTree(m.group(1).replace("&quot;", "\""));
+        JsonNode got = Json.MAPPER.readTree(m.group(1).replace("&quot;", "\""));
         long tables = markdown.lines().filter(l -> l.startsWith("|---")).count();
         long images = markdown.lines().filter(l -> l.startsWith("![")).count();
         assertEquals(tables, got.get("tables").asLong(), "every table rendered: " + got);

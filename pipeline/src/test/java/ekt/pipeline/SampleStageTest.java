@@ -1,7 +1,7 @@
 package ekt.pipeline;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.Jsonl;
 import ekt.data.Problem;
 import ekt.pipeline.teacher.Completion;
 import ekt.pipeline.teacher.PromptRequest;
@@ -50,7 +50,7 @@ class SampleStageTest {
     void resumesAfterAFailureMidStage(@TempDir Path dir) throws Exception {
         List<Problem> problems = new ArrayList<>();
         for (int i = 0; i < 10; i++) problems.add(new Problem("p" + i, i, "q" + i, i));
-        RunDirectory run = RunDirectory.open(dir, Jsonl.object().put("x", 1), Map.of("ekt", "test"));
+        RunDirectory run = RunDirectory.open(dir, Json.object().put("x", 1), Map.of("ekt", "test"));
         ScriptedTeacher teacher = new ScriptedTeacher();
         teacher.dieAt = "p7";
         SamplingSpec spec = new SamplingSpec(3, 0.6, 0, 1, 10, List.of(), 1);
@@ -60,7 +60,7 @@ class SampleStageTest {
         assertTrue(!Files.exists(dir.resolve("sample/part-00002.jsonl")));
 
         teacher.calls.clear();
-        RunDirectory again = RunDirectory.open(dir, Jsonl.object().put("x", 1), Map.of("ekt", "test"));
+        RunDirectory again = RunDirectory.open(dir, Json.object().put("x", 1), Map.of("ekt", "test"));
         SampleStage.run(again, "sample", teacher, problems, Problem::question, spec, 3);
         assertEquals(List.of("p6", "p7", "p8", "p9"), teacher.calls, "only the unfinished chunks are sampled again");
         assertEquals(RunDirectory.Status.DONE, again.status("sample"));
@@ -72,6 +72,6 @@ class SampleStageTest {
         }
         assertEquals(30, again.counts("sample").get("samples").asInt());
         // a run directory refuses a different config
-        assertThrows(IllegalStateException.class, () -> RunDirectory.open(dir, Jsonl.object().put("x", 2), Map.of()));
+        assertThrows(IllegalStateException.class, () -> RunDirectory.open(dir, Json.object().put("x", 2), Map.of()));
     }
 }

@@ -1,7 +1,7 @@
 package ekt.tokenizer;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ekt.demo.WordProblems;
 import ekt.testing.Python;
 import org.junit.jupiter.api.Test;
@@ -30,9 +30,8 @@ class BpeTrainerTest {
     void learnsTheSameMergesAsAnIndependentReference(@TempDir Path dir) throws Exception {
         List<String> texts = corpus();
         Path file = dir.resolve("corpus.json");
-        ObjectMapper json = new ObjectMapper();
-        Files.writeString(file, json.writeValueAsString(texts));
-        JsonNode expected = json.readTree(Python.run("bpe_train_reference.py", file.toString(), "300"));
+        Files.writeString(file, Json.MAPPER.writeValueAsString(texts));
+        JsonNode expected = Json.MAPPER.readTree(Python.run("bpe_train_reference.py", file.toString(), "300"));
         ByteLevelBpe bpe = BpeTrainer.train(texts, 300);
         MergeTable merges = bpe.merges();
         assertEquals(expected.size(), merges.size());

@@ -1,5 +1,6 @@
 package ekt.serve.http;
 
+import ekt.records.Json;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -165,7 +166,7 @@ public final class HttpServer implements AutoCloseable {
             long start = System.nanoTime();
             HttpResponse response = new HttpResponse(out, false, false);
             try {
-                String body = "{\"error\":{\"message\":" + ekt.data.Jsonl.JSON.writeValueAsString(e.getMessage())
+                String body = "{\"error\":{\"message\":" + ekt.records.Json.MAPPER.writeValueAsString(e.getMessage())
                         + ",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}";
                 response.header("X-Request-Id", id).send(e.status, "application/json", body.getBytes(StandardCharsets.UTF_8));
             } catch (IOException ignored) {

@@ -1,8 +1,8 @@
 package ekt.pipeline.teacher;
 
+import ekt.records.Json;
 import ekt.core.Model;
 import ekt.core.Placement;
-import ekt.data.Jsonl;
 import ekt.serve.OpenAiServer;
 import ekt.serve.ServeSettings;
 import ekt.tokenizer.ByteLevelBpe;
@@ -29,7 +29,7 @@ class EngineOverHttpTest {
     @Test
     void httpCompletionsAreTheEnginesOwn(@TempDir Path dir) throws Exception {
         ByteLevelBpe tokenizer = ByteLevelBpe.smallVocabulary();
-        String config = Jsonl.toLine(Jsonl.object().put("model_type", "gpt2").put("vocab_size", tokenizer.vocabSize()).put("n_positions", 64)
+        String config = Json.line(Json.object().put("model_type", "gpt2").put("vocab_size", tokenizer.vocabSize()).put("n_positions", 64)
                 .put("n_embd", 32).put("n_layer", 2).put("n_head", 4).put("eos_token_id", tokenizer.eosId()).put("bos_token_id", tokenizer.eosId()));
         try (Model m = Model.init(config, 7, "cpu")) {
             m.save(dir);

@@ -1,8 +1,8 @@
 package ekt.pipeline.teacher;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ekt.data.Jsonl;
 
 /**
  * One sampled completion, the project's sample record:
@@ -11,7 +11,7 @@ import ekt.data.Jsonl;
  */
 public record Completion(String id, int sample, String text, int[] tokens, String finish, double logprob) {
     public ObjectNode toJson() {
-        ObjectNode o = Jsonl.object();
+        ObjectNode o = Json.object();
         o.put("id", id);
         o.put("sample", sample);
         o.put("text", text);

@@ -1,8 +1,8 @@
 package ekt.pipeline.teacher;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ekt.data.Jsonl;
 
 import java.io.IOException;
 import java.net.URI;
@@ -92,7 +92,7 @@ public final class HttpTeacher implements Teacher {
     }
 
     String body(PromptRequest p, SamplingSpec spec) {
-        ObjectNode b = Jsonl.object();
+        ObjectNode b = Json.object();
         b.put("model", options.model());
         b.put("prompt", p.prompt());
         b.put("n", spec.n());
@@ -103,7 +103,7 @@ public final class HttpTeacher implements Teacher {
         if (!spec.stop().isEmpty()) spec.stop().forEach(b.putArray("stop")::add);
         b.put("seed", seedFor(spec.seed(), p.id()));
         b.put("logprobs", 0);
-        return Jsonl.toLine(b);
+        return Json.line(b);
     }
 
     /** A 31-bit seed mixed from the run seed and the prompt id (servers often reject 64-bit seeds). */
@@ -126,7 +126,7 @@ public final class HttpTeacher implements Teacher {
             try {
                 limiter.acquire();
                 HttpResponse<String> r = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) return Jsonl.JSON.readTree(r.body());
+                if (r.statusCode() == 200) return Json.MAPPER.readTree(r.body());
                 failure = "HTTP " + r.statusCode() + ": " + abbreviate(r.body());
                 if (r.statusCode() != 429 && r.statusCode() < 500)
                     throw new IllegalStateException(endpoint + " rejected prompt " + id + ": " + failure);

@@ -1,8 +1,8 @@
 package ekt.pipeline.teacher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import ekt.data.DataException;
-import ekt.data.Jsonl;
+import ekt.records.DataException;
+import ekt.records.Jsonl;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

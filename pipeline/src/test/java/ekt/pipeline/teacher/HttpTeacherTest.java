@@ -1,9 +1,9 @@
 package ekt.pipeline.teacher;
 
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
-import ekt.data.Jsonl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +33,7 @@ class HttpTeacherTest {
     URI start(int failuresPerPrompt, int status) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/completions", ex -> {
-            JsonNode body = Jsonl.JSON.readTree(ex.getRequestBody().readAllBytes());
+            JsonNode body = Json.MAPPER.readTree(ex.getRequestBody().readAllBytes());
             bodies.add(body);
             String prompt = body.get("prompt").asText();
             int attempt = attempts.computeIfAbsent(prompt, k -> new AtomicInteger()).incrementAndGet();
@@ -43,7 +43,7 @@ class HttpTeacherTest {
                 out = "{\"error\":\"slow down\"}".getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(status, out.length);
             } else {
-                ObjectNode r = Jsonl.object();
+                ObjectNode r = Json.object();
                 var choices = r.putArray("choices");
                 for (int j = 0; j < body.get("n").asInt(); j++) {
                     ObjectNode c = choices.addObject();
@@ -52,7 +52,7 @@ class HttpTeacherTest {
                     c.put("finish_reason", j % 2 == 0 ? "stop" : "length");
                     c.putObject("logprobs").putArray("token_logprobs").add(-0.5).add(-0.25);
                 }
-                out = Jsonl.toLine(r).getBytes(StandardCharsets.UTF_8);
+                out = Json.line(r).getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(200, out.length);
             }
             try (OutputStream os = ex.getResponseBody()) {

@@ -1,4 +1,4 @@
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ekt.records.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
 import ekt.demo.WordProblems;
@@ -21,7 +21,6 @@ import java.util.Set;
  * Prints the report; ConsumerTest checks it. Argument: WORK_DIR.
  */
 public final class PipelineUser {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int TRAIN = 8, TEST = 4;
 
     public static void main(String[] args) throws IOException {
@@ -33,11 +32,11 @@ public final class PipelineUser {
         writeProblems(dir.resolve("test.jsonl"), all.subList(TRAIN, all.size()));
         List<String> replay = new ArrayList<>();
         for (int i = 0; i < TRAIN; i++)
-            replay.add(JSON.createObjectNode().put("id", "train-" + i).put("sample", 0).put("text", "\n" + all.get(i).program()).toString());
+            replay.add(Json.MAPPER.createObjectNode().put("id", "train-" + i).put("sample", 0).put("text", "\n" + all.get(i).program()).toString());
         Files.write(dir.resolve("replay.jsonl"), replay);
         tinyStudent(dir.resolve("student"), all);
 
-        ObjectNode c = JSON.createObjectNode().put("name", "consumer");
+        ObjectNode c = Json.MAPPER.createObjectNode().put("name", "consumer");
         c.putObject("data").put("train", "train.jsonl").put("test", "test.jsonl");
         c.putObject("teacher").put("kind", "replay").put("replay_file", "replay.jsonl").put("n", 1);
         c.putObject("student").put("model", "student").put("epochs", 1).put("lr", 3e-3).put("warmup_steps", 0).put("batch", 4)
@@ -53,11 +52,11 @@ public final class PipelineUser {
     /** A one-layer GPT-Neo, randomly initialised, with a BPE vocabulary learned on the problems. */
     private static void tinyStudent(Path dir, List<WordProblems.Generated> problems) {
         Tokenizer tokenizer = BpeTrainer.train(problems.stream().map(g -> Prompts.trainingText(g.question(), "\n" + g.program())).toList(), 100);
-        ObjectNode c = JSON.createObjectNode().put("model_type", "gpt_neo").put("vocab_size", tokenizer.vocabSize())
+        ObjectNode c = Json.MAPPER.createObjectNode().put("model_type", "gpt_neo").put("vocab_size", tokenizer.vocabSize())
                 .put("bos_token_id", tokenizer.eosId()).put("eos_token_id", tokenizer.eosId()).put("max_position_embeddings", 192)
                 .put("hidden_size", 32).put("num_layers", 1).put("num_heads", 4).put("window_size", 96)
                 .put("activation_function", "gelu_new").put("layer_norm_epsilon", 1e-5).put("tie_word_embeddings", true);
-        c.putArray("attention_types").addArray().add(JSON.createArrayNode().add("global")).add(1);
+        c.putArray("attention_types").addArray().add(Json.MAPPER.createArrayNode().add("global")).add(1);
         try (Model m = Model.init(c.toString(), 3, "cpu")) {
             m.save(dir);
         }
@@ -66,7 +65,7 @@ public final class PipelineUser {
 
     private static void writeProblems(Path file, List<WordProblems.Generated> problems) throws IOException {
         List<String> lines = new ArrayList<>();
-        for (WordProblems.Generated g : problems) lines.add(JSON.createObjectNode().put("question", g.question()).put("answer", g.answer()).toString());
+        for (WordProblems.Generated g : problems) lines.add(Json.MAPPER.createObjectNode().put("question", g.question()).put("answer", g.answer()).toString());
         Files.write(file, lines);
     }
 

@@ -1,12 +1,9 @@
-package ekt.data;
+package ekt.records;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -22,8 +19,6 @@ import java.util.function.Consumer;
  * reported (file, line number, problem) to an error sink and the remaining lines are still read.
  */
 public final class Jsonl {
-    public static final ObjectMapper JSON = new ObjectMapper();
-
     private Jsonl() {
     }
 
@@ -59,7 +54,7 @@ public final class Jsonl {
                 }
                 if (text.isBlank()) continue;
                 try {
-                    JsonNode node = JSON.readTree(text);
+                    JsonNode node = Json.MAPPER.readTree(text);
                     if (node == null || !node.isObject()) {
                         errors.accept(new DataException(file, n, "not a JSON object"));
                         continue;
@@ -87,17 +82,5 @@ public final class Jsonl {
         if (v == null || v.isNull()) throw new DataException(file, line.number(), "missing field '" + field + "'");
         if (!v.isTextual()) throw new DataException(file, line.number(), "field '" + field + "' must be a string");
         return v.asText();
-    }
-
-    public static ObjectNode object() {
-        return JSON.createObjectNode();
-    }
-
-    public static String toLine(JsonNode node) {
-        try {
-            return JSON.writeValueAsString(node);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,4 +1,4 @@
-package ekt.data;
+package ekt.records;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

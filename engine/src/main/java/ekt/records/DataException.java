@@ -1,4 +1,4 @@
-package ekt.data;
+package ekt.records;
 
 import java.nio.file.Path;
 
