@@ -6,6 +6,7 @@ import ekt.records.Jsonl;
 import ekt.exec.AnswerChecker;
 import ekt.exec.ExecConfig;
 import ekt.exec.ExecRecords;
+import ekt.exec.ExecRecord;
 import ekt.exec.ExecResult;
 import ekt.exec.ExecStatus;
 import ekt.exec.ExecutorPool;
@@ -148,7 +149,7 @@ final class ExecCommand implements Callable<Integer> {
     /** Called by the pool, never concurrently: one flushed line per result. */
     private void write(BufferedWriter writer, ExecResult r) {
         try {
-            writer.write(Json.line(ExecRecords.toJson(r)));
+            writer.write(ExecRecords.CODEC.line(new ExecRecord(r, null)));
             writer.newLine();
             writer.flush();
         } catch (IOException e) {

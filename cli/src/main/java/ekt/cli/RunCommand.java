@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
         // Under torchrun or srun this process is one rank of a sharded run (nothing new otherwise).
         try (ProcessGroup group = ProcessGroup.fromEnvironment()) {
             if (seeds == null || seeds.isEmpty()) {
-                String status = new Experiment(c, dir, out).execute(until);
+                String status = new Experiment(c, dir, out).run(until);
                 if (until != null || !group.isLeader()) System.err.println("[ekt] " + status);  // rank 0 writes the report
                 else printReportPaths(out);
                 return 0;
@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
             for (long seed : seeds) {
                 System.err.println("[ekt] seed " + seed + ": " + out.resolve("seed-" + seed));
                 Experiment e = new Experiment(c.withSeed(seed), dir, out.resolve("seed-" + seed));
-                String status = e.execute(until);
+                String status = e.run(until);
                 if (until != null) System.err.println("[ekt] seed " + seed + ": " + status);
                 else bySeed.put(seed, e.results());
             }

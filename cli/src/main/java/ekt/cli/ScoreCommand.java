@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.records.DataException;
 import ekt.records.Jsonl;
 import ekt.eval.ExecScoring;
+import ekt.exec.ExecRecord;
+import ekt.exec.ExecRecords;
 import ekt.eval.ProblemScore;
 import ekt.eval.Report;
 import ekt.eval.Scores;
@@ -47,13 +49,12 @@ final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The records of a file; every one needs an id and a boolean 'correct' (a label was checked). */
-    private static List<JsonNode> records(Path file) {
-        List<JsonNode> out = new ArrayList<>();
+    /** The result records of a file (as {@code ekt exec} writes them); every one needs a checked label. */
+    private static List<ExecRecord> records(Path file) {
+        List<ExecRecord> out = new ArrayList<>();
         for (Jsonl.Line line : Jsonl.readStrict(file)) {
-            JsonNode r = line.value();
-            if (!r.hasNonNull("id")) throw new DataException(file, line.number(), "missing field 'id'");
-            if (!r.path("correct").isBoolean())
+            ExecRecord r = ExecRecords.CODEC.read(file, line);
+            if (r.result().correct() == null)
                 throw new DataException(file, line.number(), "field 'correct' must be true or false (execute with an 'answer' per program)");
             out.add(r);
         }

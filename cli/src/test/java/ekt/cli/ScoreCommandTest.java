@@ -12,7 +12,7 @@ import ekt.pipeline.EvaluateStage;
 import ekt.pipeline.Prompts;
 import ekt.pipeline.RunConfig;
 import ekt.pipeline.RunDirectory;
-import ekt.pipeline.teacher.ReplayTeacher;
+import ekt.pipeline.teacher.ReplayCompleter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +63,7 @@ class ScoreCommandTest {
         RunConfig.Evaluation eval = new RunConfig.Evaluation(5, 0.6, 50, 150, true, List.of(1, 10, 100), 1L);
         EvaluateStage.Result staged;
         try (ExecutorPool pool = ExecutorPool.start(ExecConfig.defaults().withWorkers(1).withChecker(AnswerChecker.PAPER))) {
-            staged = EvaluateStage.run(run, "m", new ReplayTeacher(replay, "test-", e -> { throw e; }), problems,
+            staged = EvaluateStage.run(run, "m", new ReplayCompleter(replay, "test-", e -> { throw e; }), problems,
                     p -> Prompts.question(p.question()), eval, Prompts.zeroShot(), pool, 2);
         }
         Path sampled = concat(run.stageDir("m-samples-exec"), dir.resolve("sampled.jsonl"));

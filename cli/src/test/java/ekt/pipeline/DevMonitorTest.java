@@ -6,14 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
 import ekt.records.Jsonl;
 import ekt.demo.WordProblems;
-import ekt.pipeline.teacher.EngineTeacher;
-import ekt.pipeline.teacher.PromptRequest;
-import ekt.pipeline.teacher.SamplingSpec;
 import ekt.sample.TextCodec;
 import ekt.testing.Python;
 import ekt.testing.Ranks;
 import ekt.tokenizer.BpeTrainer;
 import ekt.tokenizer.Tokenizer;
+import ekt.core.SamplingOptions;
+import ekt.exec.ExecRecord;
+import ekt.exec.ExecRecords;
+import ekt.sample.EngineCompleter;
+import ekt.sample.SamplePrompt;
+import ekt.sample.SampleRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,28 +49,28 @@ class DevMonitorTest {
         for (String choice : List.of("best_dev", "final")) {
             Path config = dir.resolve(choice + ".json"), runDir = dir.resolve("run-" + choice);
             Files.writeString(config, config(choice).toPrettyString());
-            String report = new Experiment(RunConfig.load(config), dir, runDir).execute();
+            String report = new Experiment(RunConfig.load(config), dir, runDir).run();
 
             Path stage = runDir.resolve("ekt-train");
-            List<JsonNode> points = DevMonitor.read(stage);
+            List<DevEvaluation> points = DevMonitor.read(stage);
             int stepsPerEpoch = TRAIN / BATCH;
             assertEquals(EPOCHS / EVERY, points.size(), "one point per " + EVERY + " epochs");
             for (int i = 0; i < points.size(); i++) {
-                JsonNode p = points.get(i);
+                DevEvaluation p = points.get(i);
                 int epoch = (i + 1) * EVERY;
-                assertEquals(epoch, p.get("epoch").asInt());
-                assertEquals(epoch * stepsPerEpoch, p.get("step").asInt());
-                assertEquals("step-" + epoch * stepsPerEpoch, p.get("checkpoint").asText());
-                assertEquals(DEV, p.get("problems").asInt());
-                assertEquals(p.get("solved").asInt() / (double) DEV, p.get("greedy_pass1").asDouble(), 1e-12);
+                assertEquals(epoch, p.epoch());
+                assertEquals(epoch * stepsPerEpoch, p.step());
+                assertEquals("step-" + epoch * stepsPerEpoch, p.checkpoint());
+                assertEquals(DEV, p.problems());
+                assertEquals(p.solved() / (double) DEV, p.greedyPass1(), 1e-12);
             }
-            JsonNode best = DevMonitor.best(stage).orElseThrow();
+            DevEvaluation best = DevMonitor.best(stage).orElseThrow();
             Path scored = choice.equals("final") ? stage.resolve("step-" + EPOCHS * stepsPerEpoch) : stage.resolve(DevMonitor.BEST);
             String expectedLine = "EKT scored with checkpoint " + choice + " ("
-                    + (choice.equals("final") ? "step-" + EPOCHS * stepsPerEpoch : best.get("checkpoint").asText()) + ")";
+                    + (choice.equals("final") ? "step-" + EPOCHS * stepsPerEpoch : best.checkpoint()) + ")";
             assertTrue(report.contains(expectedLine), expectedLine + " in:\n" + report);
             if (choice.equals("best_dev"))
-                assertEquals(best.get("checkpoint").asText() + "\n", Files.readString(scored.resolve("dev_checkpoint.txt")));
+                assertEquals(best.checkpoint() + "\n", Files.readString(scored.resolve("dev_checkpoint.txt")));
             assertEquals(greedyOf(scored, student, dir.resolve("test.jsonl")), recordedGreedy(runDir.resolve("ekt-greedy")),
                     "the test's greedy programs come from the " + choice + " checkpoint");
         }
@@ -95,7 +98,8 @@ class DevMonitorTest {
         assertEquals(Files.readString(stageOne.resolve(DevMonitor.FILE)), Files.readString(stageTwo.resolve(DevMonitor.FILE)));
         for (int evaluation = 1; evaluation <= EPOCHS / EVERY; evaluation++) {
             String step = "step-" + evaluation * EVERY * (TRAIN / BATCH);
-            Parts partsOne = new Parts(stageOne.resolve(DevMonitor.DIR).resolve(step)), partsTwo = new Parts(stageTwo.resolve(DevMonitor.DIR).resolve(step));
+            Parts<ExecRecord> partsOne = new Parts<>(stageOne.resolve(DevMonitor.DIR).resolve(step), ExecRecords.CODEC),
+                    partsTwo = new Parts<>(stageTwo.resolve(DevMonitor.DIR).resolve(step), ExecRecords.CODEC);
             assertEquals(2, partsTwo.files().size(), step);
             assertEquals(dev, partsTwo.readAll().size(), step);
             for (int part = 0; part < 2; part++)
@@ -156,19 +160,19 @@ class DevMonitorTest {
 
     private static Map<String, String> greedyOf(Path model, Path tokenizerDir, Path testFile) {
         Map<String, String> out = new HashMap<>();
-        List<PromptRequest> prompts = new ArrayList<>();
+        List<SamplePrompt> prompts = new ArrayList<>();
         int i = 0;
-        for (Jsonl.Line l : Jsonl.readStrict(testFile)) prompts.add(new PromptRequest("test-" + i++, Prompts.question(l.value().get("question").asText())));
+        for (Jsonl.Line l : Jsonl.readStrict(testFile)) prompts.add(SamplePrompt.ofText("test-" + i++, Prompts.question(l.value().get("question").asText())));
         try (Model m = Model.load(model)) {
-            new EngineTeacher(m, TextCodec.of(Tokenizer.load(tokenizerDir)), "check")
-                    .sample(prompts, SamplingSpec.greedy(40), c -> out.put(c.id(), c.text()));
+            new EngineCompleter(m, TextCodec.of(Tokenizer.load(tokenizerDir)), "check")
+                    .complete(prompts, SamplingOptions.greedy(40), c -> out.put(c.id(), c.text()));
         }
         return out;
     }
 
     private static Map<String, String> recordedGreedy(Path stage) {
         Map<String, String> out = new HashMap<>();
-        for (JsonNode r : new Parts(stage).readAll()) out.put(r.get("id").asText(), r.get("text").asText());
+        for (SampleRecord r : new Parts<>(stage, SampleRecord.CODEC).readAll()) out.put(r.id(), r.text());
         return out;
     }
 

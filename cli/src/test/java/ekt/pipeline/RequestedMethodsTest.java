@@ -41,7 +41,7 @@ class RequestedMethodsTest {
         Path config = dir.resolve("config.json"), runDir = dir.resolve("run");
         Files.writeString(config, c.toPrettyString());
 
-        String report = new Experiment(RunConfig.load(config), dir, runDir).execute();
+        String report = new Experiment(RunConfig.load(config), dir, runDir).run();
 
         assertTrue(report.contains("student (zero-shot)"), report);
         JsonNode stages = Json.MAPPER.readTree(runDir.resolve("manifest.json").toFile()).path("stages");

@@ -30,8 +30,14 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         stopStrings = List.copyOf(stopStrings);
     }
 
+    /** Options with every default: see the builder's fields. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** One greedy completion (temperature 0) of at most {@code maxNewTokens} per prompt. */
+    public static SamplingOptions greedy(int maxNewTokens) {
+        return builder().n(1).temperature(0).maxNewTokens(maxNewTokens).build();
     }
 
     public Builder toBuilder() {

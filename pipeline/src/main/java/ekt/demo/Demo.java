@@ -86,7 +86,7 @@ public final class Demo {
             throw new IllegalStateException("the teacher has no checkpoint at step " + step + " (" + teacher + ")");
         if (!Tokenizer.isPresent(teacher)) Tokenizer.load(models.tokenizer()).save(teacher);
         AtomicFiles.write(configFile, experimentConfig(teacher, models.student(), methods).toPrettyString());
-        return new Experiment(RunConfig.load(configFile), out, runDir).execute();
+        return new Experiment(RunConfig.load(configFile), out, runDir).run();
     }
 
     /** The problems, vocabulary, teacher and student base (resumable). */

@@ -1,6 +1,6 @@
 package ekt.eval;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import ekt.exec.ExecRecord;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,7 +20,7 @@ public final class ExecScoring {
     private ExecScoring() {
     }
 
-    /** The scores and, per solved problem, its first correct sampled program (in record order). */
+    /** The scores and, per solved problem, its first correct sampled program (in record order; "" where not recorded). */
     public record Tally(Scores scores, Map<String, String> firstCorrect) {
     }
 
@@ -29,22 +29,22 @@ public final class ExecScoring {
      * @param sampled the sampled programs' records
      * @param greedy  the greedy programs' records (one per problem), or null when no greedy decode was run
      */
-    public static Tally tally(String method, List<String> ids, Iterable<JsonNode> sampled, Iterable<JsonNode> greedy) {
+    public static Tally tally(String method, List<String> ids, Iterable<ExecRecord> sampled, Iterable<ExecRecord> greedy) {
         Map<String, int[]> counts = new LinkedHashMap<>();
         Map<String, String> firstCorrect = new LinkedHashMap<>();
-        for (JsonNode r : sampled) {
-            String id = r.get("id").asText();
+        for (ExecRecord r : sampled) {
+            String id = r.result().id();
             int[] nc = counts.computeIfAbsent(id, k -> new int[2]);
             nc[0]++;
-            if (r.path("correct").asBoolean()) {
+            if (r.isCorrect()) {
                 nc[1]++;
-                firstCorrect.putIfAbsent(id, r.path("program").asText());
+                firstCorrect.putIfAbsent(id, r.program() == null ? "" : r.program());
             }
         }
         Map<String, Boolean> greedyCorrect = null;
         if (greedy != null) {
             greedyCorrect = new LinkedHashMap<>();
-            for (JsonNode r : greedy) greedyCorrect.putIfAbsent(r.get("id").asText(), r.path("correct").asBoolean());
+            for (ExecRecord r : greedy) greedyCorrect.putIfAbsent(r.result().id(), r.isCorrect());
         }
         Set<String> order = new LinkedHashSet<>();
         if (ids != null) order.addAll(ids);

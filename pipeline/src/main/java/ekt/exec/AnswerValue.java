@@ -2,6 +2,8 @@ package ekt.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.List;
+
 /**
  * The value of a program's answer variable, with the Python type information the paper's checker
  * needs (it accepts floats only): {@code 72} and {@code 72.0} are different answers.
@@ -40,6 +42,23 @@ public record AnswerValue(Kind kind, String type, Number number, String repr) {
             case BOOL, OTHER -> null;
         };
         return new AnswerValue(kind, type, number, repr);
+    }
+
+    /**
+     * The value as a result record has it: {@code value} (a JSON number or null), the Python
+     * {@code type} name and {@code repr}. Integral JSON numbers are ints, others floats; a
+     * non-finite float has its repr; bools and other values only their repr.
+     */
+    public static AnswerValue fromRecord(String type, JsonNode value, String repr) {
+        if (type == null) throw new IllegalArgumentException("an 'ok' result needs the answer's 'type'");
+        if (value != null && value.isIntegralNumber())
+            return new AnswerValue(Kind.INT, type, value.canConvertToLong() ? (Number) value.longValue() : value.bigIntegerValue(), repr);
+        if (value != null && value.isNumber()) return new AnswerValue(Kind.FLOAT, type, value.doubleValue(), repr);
+        if (value != null && !value.isNull()) throw new IllegalArgumentException("field 'value' must be a number or null, not " + value);
+        if (repr != null && type.startsWith("float") && List.of("nan", "-nan", "inf", "-inf").contains(repr))
+            return new AnswerValue(Kind.FLOAT, type, nonFinite(repr), repr);
+        if (type.startsWith("bool")) return new AnswerValue(Kind.BOOL, type, null, repr);
+        return new AnswerValue(type.startsWith("int") ? Kind.INT : Kind.OTHER, type, null, repr);
     }
 
     private static Double nonFinite(String repr) {

@@ -4,6 +4,8 @@ import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.records.DataException;
+import ekt.records.Fields;
+import ekt.records.RecordCodec;
 import ekt.data.Gsm8k;
 import ekt.records.Jsonl;
 
@@ -53,8 +55,39 @@ public final class ExecRecords {
         throw new DataException(file, line.number(), "field 'answer' must be a number or a GSM8k answer string");
     }
 
-    public static ObjectNode toJson(ExecResult r) {
-        ObjectNode o = Json.object();
+    /** The one reader and writer of result records ({@code ekt exec}'s output, the execution stages' parts). */
+    public static final RecordCodec<ExecRecord> CODEC = new RecordCodec<>() {
+        @Override
+        public void write(ExecRecord record, ObjectNode out) {
+            ExecRecords.write(record.result(), out);
+            if (record.program() != null) out.put("program", record.program());
+        }
+
+        @Override
+        public ExecRecord read(Fields in) {
+            String id = in.text("id");
+            int sample = in.integer("sample");
+            ExecStatus status;
+            try {
+                status = ExecStatus.fromJson(in.text("status"));
+            } catch (IllegalArgumentException e) {
+                throw in.error(e.getMessage());
+            }
+            JsonNode value = in.raw("value");
+            String type = in.textOrNull("type"), repr = in.textOrNull("repr");
+            AnswerValue answer;
+            try {
+                answer = status == ExecStatus.OK ? AnswerValue.fromRecord(type, value, repr) : null;
+            } catch (IllegalArgumentException e) {
+                throw in.error(e.getMessage());
+            }
+            ExecResult result = new ExecResult(id, sample, status, answer, in.boolOrNull("correct"), in.textOrNull("error"),
+                    in.has("output") ? in.textOrNull("output") : null);
+            return new ExecRecord(result, in.has("program") ? in.text("program") : null);
+        }
+    };
+
+    private static void write(ExecResult r, ObjectNode o) {
         o.put("id", r.id());
         o.put("sample", r.sample());
         o.put("status", r.status().jsonName());
@@ -70,6 +103,5 @@ public final class ExecRecords {
         else o.put("correct", r.correct());
         o.put("error", r.error());
         if (r.output() != null) o.put("output", r.output());
-        return o;
     }
 }

@@ -1,19 +1,15 @@
 package ekt.pipeline;
 
-import ekt.records.Json;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.ProcessGroup;
-import ekt.records.Jsonl;
 import ekt.data.Problem;
+import ekt.core.SamplingOptions;
+import ekt.exec.ExecRecord;
 import ekt.exec.ExecRecords;
-import ekt.exec.ExecResult;
 import ekt.exec.ExecutorPool;
 import ekt.exec.Program;
-import ekt.pipeline.teacher.Completion;
-import ekt.pipeline.teacher.EngineTeacher;
-import ekt.pipeline.teacher.PromptRequest;
-import ekt.pipeline.teacher.SamplingSpec;
+import ekt.sample.EngineCompleter;
+import ekt.sample.SamplePrompt;
+import ekt.sample.SampleRecord;
 import ekt.sample.TextCodec;
 import ekt.train.Trainer;
 
@@ -85,9 +81,7 @@ public final class DevMonitor {
      */
     void resumeAt(Path stageDir, long step) {
         if (!ProcessGroup.current().isLeader()) return;
-        List<ObjectNode> kept = new ArrayList<>();
-        for (JsonNode r : read(stageDir)) if (r.path("step").asLong() <= step) kept.add((ObjectNode) r);
-        AtomicFiles.writeJsonl(stageDir.resolve(FILE), kept);
+        write(stageDir, read(stageDir).stream().filter(r -> r.step() <= step).toList());
         Path programs = stageDir.resolve(DIR);
         if (!Files.isDirectory(programs)) return;
         try (Stream<Path> s = Files.list(programs)) {
@@ -107,26 +101,23 @@ public final class DevMonitor {
     void evaluate(Trainer trainer, long step, Path stageDir) {
         ProcessGroup group = ProcessGroup.current();
         String stage = stageDir.getFileName() + " dev evaluation at step " + step;
-        Parts parts = new Parts(stageDir.resolve(DIR).resolve("step-" + step));
+        Parts<ExecRecord> parts = new Parts<>(stageDir.resolve(DIR).resolve("step-" + step), ExecRecords.CODEC);
         group.barrier(stage + " (start)");  // no rank writes before every rank cleared leftovers
         Map<String, Problem> byId = EvaluateStage.byId(dev);
         int chunks = SampleStage.chunks(dev.size(), chunk);
         for (int c = 0; c < chunks; c++) {
             if (parts.isDone(c) || !group.owns(c)) continue;
             List<Problem> problems = dev.subList(c * chunk, Math.min(dev.size(), (c + 1) * chunk));
-            List<PromptRequest> requests = problems.stream().map(p -> new PromptRequest(p.id(), prompt.apply(p))).toList();
-            Map<String, Completion> got = new HashMap<>();
-            new EngineTeacher(trainer.student(), codec, "dev").sample(requests, SamplingSpec.greedy(maxNewTokens), completion -> {
+            List<SamplePrompt> requests = problems.stream().map(p -> SamplePrompt.ofText(p.id(), prompt.apply(p))).toList();
+            Map<String, SampleRecord> got = new HashMap<>();
+            new EngineCompleter(trainer.student(), codec, "dev").complete(requests, SamplingOptions.greedy(maxNewTokens), record -> {
                 synchronized (got) {
-                    got.put(completion.id(), completion);
+                    got.put(record.id(), record);
                 }
             });
             List<Program> programs = problems.stream()
                     .map(p -> new Program(p.id(), 0, prompts.truncate(got.get(p.id()).text()), byId.get(p.id()).answer())).toList();
-            List<ExecResult> results = pool.run(programs);
-            List<ObjectNode> records = new ArrayList<>(results.size());
-            for (int i = 0; i < results.size(); i++) records.add(ExecRecords.toJson(results.get(i)).put("program", programs.get(i).code()));
-            parts.write(c, records);
+            parts.write(c, ExecuteStage.execute(pool, programs));
         }
         group.barrier(stage);
         if (group.isLeader()) record(trainer, step, stageDir, parts);
@@ -134,11 +125,11 @@ public final class DevMonitor {
     }
 
     /** Rank 0: the evaluation's record from every part, and the weights if they are the best so far. */
-    private void record(Trainer trainer, long step, Path stageDir, Parts parts) {
-        int solved = (int) parts.readAll().stream().filter(r -> r.path("correct").asBoolean(false)).count();
+    private void record(Trainer trainer, long step, Path stageDir, Parts<ExecRecord> parts) {
+        int solved = (int) parts.readAll().stream().filter(ExecRecord::isCorrect).count();
         double pass1 = dev.isEmpty() ? 0 : solved / (double) dev.size();
-        List<JsonNode> records = read(stageDir);
-        boolean best = records.stream().allMatch(r -> r.path("greedy_pass1").asDouble() < pass1);
+        List<DevEvaluation> records = new ArrayList<>(read(stageDir));
+        boolean best = records.stream().allMatch(r -> r.greedyPass1() < pass1);
         if (best) {
             Path tmp = stageDir.resolve(BEST + ".tmp");
             AtomicFiles.deleteTree(tmp);
@@ -146,26 +137,29 @@ public final class DevMonitor {
             AtomicFiles.write(tmp.resolve("dev_checkpoint.txt"), "step-" + step + "\n");
             AtomicFiles.moveDirectory(tmp, stageDir.resolve(BEST));
         }
-        List<ObjectNode> out = new ArrayList<>();
-        records.forEach(r -> out.add((ObjectNode) r));
-        out.add(Json.object().put("epoch", (int) (step / Math.max(1, trainer.stepsPerEpoch()))).put("step", step)
-                .put("checkpoint", "step-" + step).put("greedy_pass1", pass1).put("solved", solved).put("problems", dev.size()));
-        AtomicFiles.writeJsonl(stageDir.resolve(FILE), out);
+        records.add(new DevEvaluation((int) (step / Math.max(1, trainer.stepsPerEpoch())), step, "step-" + step, pass1, solved, dev.size()));
+        write(stageDir, records);
         System.err.printf("[ekt] %s: dev greedy pass@1 at step %d: %.2f%% (%d/%d)%s%n", stageDir.getFileName(), step, 100 * pass1,
                 solved, dev.size(), best ? ", best so far" : "");
     }
 
-    /** The records of a stage directory, in order. */
-    public static List<JsonNode> read(Path stageDir) {
+    /** The records of a stage directory, in order; none when it has no dev evaluation. */
+    public static List<DevEvaluation> read(Path stageDir) {
         Path file = stageDir.resolve(FILE);
         if (!Files.isRegularFile(file)) return List.of();
-        return Jsonl.readStrict(file).stream().map(Jsonl.Line::value).toList();
+        return DevEvaluation.CODEC.readAll(file);
+    }
+
+    private static void write(Path stageDir, List<DevEvaluation> records) {
+        StringBuilder sb = new StringBuilder();
+        for (DevEvaluation r : records) sb.append(DevEvaluation.CODEC.line(r)).append('\n');
+        AtomicFiles.write(stageDir.resolve(FILE), sb.toString());
     }
 
     /** The best dev record (earliest on ties), if any. */
-    public static Optional<JsonNode> best(Path stageDir) {
-        JsonNode best = null;
-        for (JsonNode r : read(stageDir)) if (best == null || r.path("greedy_pass1").asDouble() > best.path("greedy_pass1").asDouble()) best = r;
+    public static Optional<DevEvaluation> best(Path stageDir) {
+        DevEvaluation best = null;
+        for (DevEvaluation r : read(stageDir)) if (best == null || r.greedyPass1() > best.greedyPass1()) best = r;
         return Optional.ofNullable(best);
     }
 }

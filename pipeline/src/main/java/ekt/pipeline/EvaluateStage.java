@@ -1,13 +1,12 @@
 package ekt.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import ekt.core.ProcessGroup;
 import ekt.data.Problem;
 import ekt.eval.ExecScoring;
 import ekt.eval.Scores;
 import ekt.exec.ExecutorPool;
-import ekt.pipeline.teacher.SamplingSpec;
-import ekt.pipeline.teacher.Teacher;
+import ekt.exec.ExecRecord;
+import ekt.sample.Completer;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,21 +28,21 @@ public final class EvaluateStage {
     public record Result(Scores scores, int[] programLines) {
     }
 
-    public static Result run(RunDirectory run, String method, Teacher model, List<Problem> problems, Function<Problem, String> prompt,
+    /** Runs (or resumes) the four stages of {@code method} on {@code problems} and scores them. */
+    public static Result run(RunDirectory run, String method, Completer model, List<Problem> problems, Function<Problem, String> prompt,
                              RunConfig.Evaluation eval, Prompts prompts, ExecutorPool pool, int chunk) {
         Map<String, Problem> byId = byId(problems);
-        List<JsonNode> greedy = null;
+        List<ExecRecord> greedy = null;
         if (eval.greedy()) {
-            SampleStage.run(run, method + "-greedy", model, problems, prompt, SamplingSpec.greedy(eval.maxNewTokens()), chunk);
+            SampleStage.run(run, method + "-greedy", model, problems, prompt, eval.greedyOptions(), chunk);
             ExecuteStage.run(run, method + "-greedy", method + "-greedy-exec", byId, prompts, pool);
-            greedy = new Parts(run.stageDir(method + "-greedy-exec")).readAll();
+            greedy = ExecuteStage.parts(run, method + "-greedy-exec").readAll();
         }
-        SamplingSpec sampled = new SamplingSpec(eval.n(), eval.temperature(), eval.topK(), 1.0, eval.maxNewTokens(), List.of(), eval.seed());
-        SampleStage.run(run, method + "-samples", model, problems, prompt, sampled, chunk);
+        SampleStage.run(run, method + "-samples", model, problems, prompt, eval.sampledOptions(), chunk);
         ExecuteStage.run(run, method + "-samples", method + "-samples-exec", byId, prompts, pool);
 
         ExecScoring.Tally tally = ExecScoring.tally(method, problems.stream().map(Problem::id).toList(),
-                new Parts(run.stageDir(method + "-samples-exec")).readAll(), greedy);
+                ExecuteStage.parts(run, method + "-samples-exec").readAll(), greedy);
         if (ProcessGroup.current().isLeader()) tally.scores().writeCsv(run.root().resolve(method + "-scores.csv"), eval.ks());
         return new Result(tally.scores(), tally.firstCorrect().values().stream().mapToInt(EvaluateStage::lines).toArray());
     }

@@ -12,10 +12,9 @@ import ekt.eval.Report;
 import ekt.exec.AnswerChecker;
 import ekt.exec.ExecConfig;
 import ekt.exec.ExecutorPool;
-import ekt.pipeline.teacher.EngineTeacher;
-import ekt.pipeline.teacher.SamplingSpec;
-import ekt.pipeline.teacher.Teacher;
 import ekt.pipeline.teacher.Teachers;
+import ekt.sample.Completer;
+import ekt.sample.EngineCompleter;
 import ekt.sample.TextCodec;
 import ekt.tokenizer.Tokenizer;
 import ekt.train.TrainConfig;
@@ -84,23 +83,31 @@ public final class Experiment {
         this.fewShotStudentCap = new PromptCap(studentCodec, config.prompt().teacherMaxTokens());  // the few-shot prompt, as the teacher gets it
     }
 
-    public RunDirectory run() {
+    /** The run directory: manifest, stage folders, report. */
+    public RunDirectory directory() {
         return run;
     }
 
-    /** The teacher's stages, in order; {@link #execute(TeacherStage)} can stop after any of them. */
-    public enum TeacherStage { SAMPLE, EXECUTE, SELECT }
+    /** The teacher's stages, in order; {@link #run(TeacherStage)} can stop after any of them. */
+    public enum TeacherStage {
+        /** The teacher's samples of the training problems. */
+        SAMPLE,
+        /** Their execution. */
+        EXECUTE,
+        /** The selection of training pairs. */
+        SELECT
+    }
 
     /** Runs (or resumes) every stage and writes {@code report.md}; returns the report text. */
-    public String execute() {
-        return execute(null);
+    public String run() {
+        return run(null);
     }
 
     /**
      * Runs (or resumes) the stages up to and including {@code until}, or everything and the report
      * when {@code until} is null; returns the report text, or a one-line status when stopped early.
      */
-    public String execute(TeacherStage until) {
+    public String run(TeacherStage until) {
         ExecConfig exec = ExecConfig.defaults().withWorkers(config.execution().workers()).withTimeoutMs(config.execution().timeoutMs())
                 .withMemoryMb(config.execution().memoryMb()).withChecker(Choices.parse("execution.checker", config.execution().checker(), AnswerChecker.class));
         List<MethodResult> results = new ArrayList<>();
@@ -111,15 +118,13 @@ public final class Experiment {
         Set<String> teacherSolved = null;
         List<String> notes;
         try (ExecutorPool pool = ExecutorPool.start(exec);
-             Teacher teacher = teacherNeeded ? Teachers.open(config.teacher(), configDir, config.devices().teacher()) : null) {
+             Completer teacher = teacherNeeded ? Teachers.open(config.teacher(), configDir, config.devices().teacher()) : null) {
             countPromptTruncations();
             Path pairs = null;
             double coverage = 0;
             int pairCount = 0;
             if (teacherStages) {
-                RunConfig.TeacherConfig t = config.teacher();
-                SamplingSpec teacherSpec = new SamplingSpec(t.n(), t.temperature(), t.topK(), t.topP(), t.maxNewTokens(), List.of(), t.seed());
-                SampleStage.run(run, "teacher-samples", teacher, train, this::teacherPrompt, teacherSpec, CHUNK);
+                SampleStage.run(run, "teacher-samples", teacher, train, this::teacherPrompt, config.teacher().samplingOptions(), CHUNK);
                 if (until == TeacherStage.SAMPLE) return "sampled: " + run.counts("teacher-samples");
                 ExecuteStage.run(run, "teacher-samples", "teacher-exec", EvaluateStage.byId(train), prompts, pool);
                 if (until == TeacherStage.EXECUTE) return "executed: " + run.counts("teacher-exec");
@@ -153,7 +158,7 @@ public final class Experiment {
                 .timing(run.stages()).notes(notes).config(config.toJson().toPrettyString()).write(run.root());
     }
 
-    /** The evaluated methods of the last complete {@link #execute}; empty before. */
+    /** The evaluated methods of the last complete {@link #run}; empty before. */
     public List<MethodResult> results() {
         return results;
     }
@@ -234,9 +239,9 @@ public final class Experiment {
     }
 
     /** A model directory run by the engine as a prompt completer, with its own tokenizer. */
-    EngineTeacher engine(Model model, Path dir) {
+    EngineCompleter engine(Model model, Path dir) {
         TextCodec codec = TextCodec.forModel(dir).orElse(studentCodec);
-        return new EngineTeacher(model, codec, dir.toString());
+        return new EngineCompleter(model, codec, dir.toString());
     }
 
     /** The student's fine-tuning settings (paper.md §4) from the config. */

@@ -1,14 +1,13 @@
 package ekt.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import ekt.core.Model;
 import ekt.data.Problem;
 import ekt.eval.MethodResult;
 import ekt.eval.Report;
 import ekt.eval.TrainingCurve;
 import ekt.exec.ExecutorPool;
-import ekt.pipeline.teacher.SamplingSpec;
-import ekt.pipeline.teacher.Teacher;
+import ekt.core.SamplingOptions;
+import ekt.sample.Completer;
 import ekt.train.TrainConfig;
 
 import java.nio.file.Path;
@@ -37,7 +36,7 @@ final class Methods {
             return promptedStudent(method, label + " (no training data: base student)", false);
         }
         String stage = method + "-train";
-        TrainStage.Result trained = TrainStage.run(experiment.run(), stage, experiment.student(), teacher, pairs,
+        TrainStage.Result trained = TrainStage.run(experiment.directory(), stage, experiment.student(), teacher, pairs,
                 experiment.studentTraining(), experiment.trainCodec(), devices().student(), experiment.devMonitor(pool));
         return evaluated(method, label, scored(label, stage, trained), pairCount, coverage, List.of(trained.curve(label)));
     }
@@ -49,15 +48,15 @@ final class Methods {
 
     /** The checkpoint the config chooses to score (student.checkpoint), noted for the report. */
     private Path scored(String label, String stage, TrainStage.Result trained) {
-        Path stageDir = experiment.run().stageDir(stage);
-        Optional<JsonNode> best = DevMonitor.best(stageDir);
-        String devLine = best.map(b -> "; best dev greedy pass@1 " + Report.pct(b.path("greedy_pass1").asDouble()) + " at " + b.path("checkpoint").asText()
-                + " (epoch " + b.path("epoch").asInt() + ", " + DevMonitor.read(stageDir).size() + " dev evaluations in " + stage + "/" + DevMonitor.FILE + ")")
+        Path stageDir = experiment.directory().stageDir(stage);
+        Optional<DevEvaluation> best = DevMonitor.best(stageDir);
+        String devLine = best.map(b -> "; best dev greedy pass@1 " + Report.pct(b.greedyPass1()) + " at " + b.checkpoint()
+                + " (epoch " + b.epoch() + ", " + DevMonitor.read(stageDir).size() + " dev evaluations in " + stage + "/" + DevMonitor.FILE + ")")
                 .orElse("; no dev evaluation");
         if (ConfigCheck.checkpoint(experiment.config().student()) == ConfigCheck.Checkpoint.BEST_DEV) {
             Path dir = trained.bestDev().orElseThrow(() -> new IllegalStateException(
                     "student.checkpoint is best_dev but " + stage + " has no dev evaluation (" + stageDir.resolve(DevMonitor.BEST) + ")"));
-            scoredCheckpoints.add(label + " scored with checkpoint best_dev (" + best.map(b -> b.path("checkpoint").asText()).orElse("?") + ")" + devLine + ".");
+            scoredCheckpoints.add(label + " scored with checkpoint best_dev (" + best.map(DevEvaluation::checkpoint).orElse("?") + ")" + devLine + ".");
             return dir;
         }
         scoredCheckpoints.add(label + " scored with checkpoint final (" + trained.model().getFileName() + ")" + devLine + ".");
@@ -65,8 +64,8 @@ final class Methods {
     }
 
     /** A model used as it is, with the given prompt. */
-    MethodResult prompted(String method, String label, Teacher model, Function<Problem, String> prompt) {
-        EvaluateStage.Result r = EvaluateStage.run(experiment.run(), method, model, experiment.test(), prompt,
+    MethodResult prompted(String method, String label, Completer model, Function<Problem, String> prompt) {
+        EvaluateStage.Result r = EvaluateStage.run(experiment.directory(), method, model, experiment.test(), prompt,
                 experiment.config().evaluation(), experiment.prompts(), pool, Experiment.CHUNK);
         return new MethodResult(method, label, r.scores(), null, null, List.of(), r.programLines());
     }
@@ -86,12 +85,12 @@ final class Methods {
      */
     MethodResult expertIteration() {
         RunConfig.ExpertIteration ei = experiment.config().ei();
-        RunDirectory run = experiment.run();
+        RunDirectory run = experiment.directory();
         Prompts prompts = experiment.prompts();
         Map<String, Problem> byId = EvaluateStage.byId(experiment.train());
         RunConfig.TeacherConfig t = experiment.config().teacher();
-        SamplingSpec fewShot = new SamplingSpec(t.n(), t.temperature(), t.topK(), t.topP(), t.maxNewTokens(), List.of(), t.seed());
-        SamplingSpec spec = new SamplingSpec(ei.n(), ei.temperature(), t.topK(), 1.0, ei.maxNewTokens(), List.of(), t.seed());
+        SamplingOptions fewShot = t.samplingOptions();
+        SamplingOptions spec = fewShot.toBuilder().n(ei.n()).temperature(ei.temperature()).topP(1.0).maxNewTokens(ei.maxNewTokens()).build();
         Map<String, Selection.Candidate> solved = new LinkedHashMap<>();
         try (Model base = Model.load(experiment.student(), devices().evaluation())) {
             SampleStage.run(run, "ei-r0-samples", experiment.engine(base, experiment.student()), experiment.train(),
@@ -127,7 +126,7 @@ final class Methods {
 
     private MethodResult evaluated(String method, String label, Path model, int examples, double coverage, List<TrainingCurve> curves) {
         try (Model m = Model.load(model, devices().evaluation())) {
-            EvaluateStage.Result r = EvaluateStage.run(experiment.run(), method, experiment.engine(m, model), experiment.test(),
+            EvaluateStage.Result r = EvaluateStage.run(experiment.directory(), method, experiment.engine(m, model), experiment.test(),
                     p -> experiment.studentPrompt(p, false), experiment.config().evaluation(), experiment.prompts(), pool, Experiment.CHUNK);
             return new MethodResult(method, label, r.scores(), examples, coverage, curves, r.programLines());
         }
@@ -143,8 +142,7 @@ final class Methods {
     }
 
     private void addSolved(Map<String, Selection.Candidate> solved, String execStage) {
-        List<JsonNode> records = new Parts(experiment.run().stageDir(execStage)).readAll();
-        SelectStage.correctPrograms(records).forEach((id, candidates) -> solved.putIfAbsent(id, candidates.get(0)));
+        SelectStage.correctPrograms(ExecuteStage.parts(experiment.directory(), execStage).readAll()).forEach((id, candidates) -> solved.putIfAbsent(id, candidates.get(0)));
     }
 
     private List<Selection.Pair> pairsOf(Map<String, Selection.Candidate> solved) {

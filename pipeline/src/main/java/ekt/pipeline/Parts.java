@@ -1,7 +1,6 @@
 package ekt.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import ekt.records.Jsonl;
+import ekt.records.RecordCodec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,16 +11,22 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A stage's output as numbered parts, {@code part-00000.jsonl}, ... Each part covers one unit of
- * work (a chunk of problems) and appears only when complete (written to a temporary name, then
- * renamed). A killed stage therefore loses at most the unit in flight; re-running it skips every
- * part that exists.
+ * A stage's output as numbered parts, {@code part-00000.jsonl}, ... of one record type. Each part
+ * covers one unit of work (a chunk of problems) and appears only when complete (written to a
+ * temporary name, then renamed). A killed stage therefore loses at most the unit in flight;
+ * re-running it skips every part that exists. Records are read strictly through the type's codec:
+ * a missing, mistyped or unknown field is an error naming the part file and line.
+ *
+ * @param <T> the record type
  */
-public final class Parts {
+public final class Parts<T> {
     private final Path dir;
+    private final RecordCodec<T> codec;
 
-    public Parts(Path dir) {
+    /** The parts in {@code dir} (created if absent; leftovers of a killed writer are removed). */
+    public Parts(Path dir, RecordCodec<T> codec) {
         this.dir = dir;
+        this.codec = codec;
         try {
             Files.createDirectories(dir);
             try (Stream<Path> s = Files.list(dir)) {  // leftovers of a killed run
@@ -32,35 +37,38 @@ public final class Parts {
         }
     }
 
+    /** The directory holding the parts. */
     public Path dir() {
         return dir;
     }
 
+    /** The file of part {@code part}, whether or not it exists yet. */
     public Path path(int part) {
         return dir.resolve(String.format("part-%05d.jsonl", part));
     }
 
+    /** Whether part {@code part} was completed. */
     public boolean isDone(int part) {
         return Files.isRegularFile(path(part));
     }
 
-    public void write(int part, List<? extends JsonNode> records) {
-        AtomicFiles.writeJsonl(path(part), records);
+    /** Writes part {@code part} atomically. */
+    public void write(int part, List<T> records) {
+        StringBuilder sb = new StringBuilder();
+        for (T r : records) sb.append(codec.line(r)).append('\n');
+        AtomicFiles.write(path(part), sb.toString());
     }
 
     /** Records of the completed parts, in part order. */
-    public List<JsonNode> readAll() {
-        List<JsonNode> out = new ArrayList<>();
-        for (Path p : files())
-            for (Jsonl.Line line : Jsonl.readStrict(p)) out.add(line.value());
+    public List<T> readAll() {
+        List<T> out = new ArrayList<>();
+        for (Path p : files()) out.addAll(codec.readAll(p));
         return out;
     }
 
     /** Records of one completed part. */
-    public List<JsonNode> readPart(int part) {
-        List<JsonNode> out = new ArrayList<>();
-        for (Jsonl.Line line : Jsonl.readStrict(path(part))) out.add(line.value());
-        return out;
+    public List<T> readPart(int part) {
+        return codec.readAll(path(part));
     }
 
     /** The completed part files, in order. */
@@ -72,6 +80,7 @@ public final class Parts {
         }
     }
 
+    /** How many of parts 0 .. parts-1 are completed. */
     public int countDone(int parts) {
         int n = 0;
         for (int i = 0; i < parts; i++) if (isDone(i)) n++;

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import ekt.core.Placement;
+import ekt.core.SamplingOptions;
 import ekt.train.TrainConfig;
 import ekt.util.Choices;
 
@@ -73,6 +75,13 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
             seed = seed == null ? 20 : seed;
             concurrency = concurrency == null ? 8 : concurrency;
             requestsPerMinute = requestsPerMinute == null ? 0 : requestsPerMinute;
+        }
+
+        /** How the teacher samples each training problem. */
+        @JsonIgnore
+        public SamplingOptions samplingOptions() {
+            return SamplingOptions.builder().n(n).temperature(temperature).topK(topK).topP(topP).maxNewTokens(maxNewTokens)
+                    .seed(seed).build();
         }
     }
 
@@ -169,8 +178,20 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
             seed = seed == null ? 1 : seed;
         }
 
+        /** The greedy decode of each test problem (pass@1 greedy). */
+        @JsonIgnore
+        public SamplingOptions greedyOptions() {
+            return SamplingOptions.greedy(maxNewTokens);
+        }
+
+        /** The n samples of each test problem that pass@k is estimated from. */
+        @JsonIgnore
+        public SamplingOptions sampledOptions() {
+            return SamplingOptions.builder().n(n).temperature(temperature).topK(topK).maxNewTokens(maxNewTokens).seed(seed).build();
+        }
+
         /** The k of pass@k that the CSV, the report's table and its plots show. */
-        @com.fasterxml.jackson.annotation.JsonIgnore
+        @JsonIgnore
         public int[] ks() {
             return k.stream().mapToInt(Integer::intValue).sorted().distinct().toArray();
         }

@@ -96,6 +96,33 @@ public final class RunDirectory {
         save();
     }
 
+    /** Records the counts of one written part, so the stage's totals never re-read it. */
+    public synchronized void partDone(String stage, int part, Map<String, Long> counts) {
+        ObjectNode s = stageNode(stage);
+        ObjectNode all = s.has("part_counts") ? (ObjectNode) s.get("part_counts") : s.putObject("part_counts");
+        ObjectNode c = all.putObject(Integer.toString(part));
+        counts.forEach(c::put);
+        save();
+    }
+
+    /**
+     * Sums the counts of parts 0 .. parts-1 as {@link #partDone} recorded them. A part without a
+     * record (written by another rank of a data-parallel job, whose manifest rank 0 does not see,
+     * or by a process killed between writing it and recording it) is counted by {@code count}.
+     */
+    public synchronized Map<String, Long> sumParts(String stage, int parts, java.util.function.IntFunction<Map<String, Long>> count) {
+        Map<String, Long> sum = new java.util.LinkedHashMap<>();
+        JsonNode recorded = manifest.path("stages").path(stage).path("part_counts");
+        for (int i = 0; i < parts; i++) {
+            JsonNode r = recorded.get(Integer.toString(i));
+            Map<String, Long> c = new java.util.LinkedHashMap<>();
+            if (r != null) r.fields().forEachRemaining(e -> c.put(e.getKey(), e.getValue().asLong()));
+            else c.putAll(count.apply(i));
+            c.forEach((k, v) -> sum.merge(k, v, Long::sum));
+        }
+        return sum;
+    }
+
     /** Every stage's status, start and end times and counts, in the order they started. */
     public synchronized JsonNode stages() {
         return manifest.get("stages").deepCopy();

@@ -1,9 +1,7 @@
 package ekt.pipeline;
 
-import ekt.records.Json;
-import com.fasterxml.jackson.databind.JsonNode;
-import ekt.records.Jsonl;
 import ekt.data.Problem;
+import ekt.exec.ExecRecord;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +24,7 @@ public final class SelectStage {
         Path out = run.stageDir(stage).resolve(FILE);
         if (run.status(stage) == RunDirectory.Status.DONE) return out;
         run.started(stage);
-        Map<String, List<Selection.Candidate>> correct = correctPrograms(new Parts(run.stageDir(execStage)).readAll());
+        Map<String, List<Selection.Candidate>> correct = correctPrograms(ExecuteStage.parts(run, execStage).readAll());
         Map<String, String> questions = new LinkedHashMap<>();
         for (Problem p : problems) questions.put(p.id(), p.question());
         List<Selection.Pair> pairs = Selection.select(questions, correct, policy, maxPerProblem);
@@ -37,27 +35,25 @@ public final class SelectStage {
     }
 
     /** Problem id → its correct programs in sample order. */
-    public static Map<String, List<Selection.Candidate>> correctPrograms(List<JsonNode> execRecords) {
+    public static Map<String, List<Selection.Candidate>> correctPrograms(List<ExecRecord> execRecords) {
         Map<String, List<Selection.Candidate>> out = new LinkedHashMap<>();
-        for (JsonNode r : execRecords)
-            if (r.path("correct").asBoolean(false))
-                out.computeIfAbsent(r.get("id").asText(), k -> new ArrayList<>())
-                        .add(new Selection.Candidate(r.get("sample").asInt(), r.get("program").asText()));
+        for (ExecRecord r : execRecords)
+            if (r.isCorrect())
+                out.computeIfAbsent(r.result().id(), k -> new ArrayList<>())
+                        .add(new Selection.Candidate(r.result().sample(), r.program()));
         out.values().forEach(l -> l.sort(Comparator.comparingInt(Selection.Candidate::sample)));
         return out;
     }
 
+    /** Writes training pairs atomically. */
     public static void write(Path file, List<Selection.Pair> pairs) {
-        AtomicFiles.writeJsonl(file, pairs.stream().map(p -> Json.object().put("id", p.id()).put("sample", p.sample())
-                .put("prompt", p.prompt()).put("completion", p.completion())).toList());
+        StringBuilder sb = new StringBuilder();
+        for (Selection.Pair p : pairs) sb.append(Selection.Pair.CODEC.line(p)).append('\n');
+        AtomicFiles.write(file, sb.toString());
     }
 
+    /** Reads training pairs written by {@link #write}. */
     public static List<Selection.Pair> read(Path file) {
-        List<Selection.Pair> out = new ArrayList<>();
-        for (Jsonl.Line l : Jsonl.readStrict(file)) {
-            JsonNode v = l.value();
-            out.add(new Selection.Pair(v.get("id").asText(), v.path("sample").asInt(), v.get("prompt").asText(), v.get("completion").asText()));
-        }
-        return out;
+        return Selection.Pair.CODEC.readAll(file);
     }
 }

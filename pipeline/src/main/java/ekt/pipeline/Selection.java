@@ -1,5 +1,9 @@
 package ekt.pipeline;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import ekt.records.Fields;
+import ekt.records.RecordCodec;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,6 +24,18 @@ public final class Selection {
 
     /** A selected training example: text = prompt + completion ("# q" + "\n" + program). */
     public record Pair(String id, int sample, String prompt, String completion) {
+        /** The one reader and writer of training pairs ({@code select/train.jsonl}, expert iteration's pairs). */
+        public static final RecordCodec<Pair> CODEC = new RecordCodec<>() {
+            @Override
+            public void write(Pair p, ObjectNode o) {
+                o.put("id", p.id).put("sample", p.sample).put("prompt", p.prompt).put("completion", p.completion);
+            }
+
+            @Override
+            public Pair read(Fields in) {
+                return new Pair(in.text("id"), in.integer("sample"), in.text("prompt"), in.text("completion"));
+            }
+        };
     }
 
     private Selection() {

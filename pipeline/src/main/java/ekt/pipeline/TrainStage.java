@@ -36,7 +36,6 @@ import java.util.Optional;
 public final class TrainStage {
     public static final String LOSS_FILE = "loss.json";
     /** Dev-set evaluations during training, one JSON record per line, written into the stage directory when configured. */
-    public static final String DEV_FILE = "dev_eval.jsonl";
 
     private TrainStage() {
     }
@@ -133,11 +132,7 @@ public final class TrainStage {
 
     /** (step, greedy pass@1) of every dev evaluation in {@code dir/dev_eval.jsonl}; none when the file is absent. */
     static List<double[]> readDev(Path dir) {
-        Path file = dir.resolve(DEV_FILE);
-        if (!Files.isRegularFile(file)) return List.of();
-        List<double[]> out = new ArrayList<>();
-        for (Jsonl.Line l : Jsonl.readStrict(file)) out.add(new double[]{l.value().path("step").asDouble(), l.value().path("greedy_pass1").asDouble()});
-        return out;
+        return DevMonitor.read(dir).stream().map(d -> new double[]{d.step(), d.greedyPass1()}).toList();
     }
 
     private static List<double[]> readLoss(Path checkpoint) {

@@ -8,8 +8,8 @@ import ekt.data.Problem;
 import ekt.exec.AnswerChecker;
 import ekt.exec.ExecConfig;
 import ekt.exec.ExecutorPool;
-import ekt.pipeline.teacher.ReplayTeacher;
-import ekt.pipeline.teacher.SamplingSpec;
+import ekt.core.SamplingOptions;
+import ekt.pipeline.teacher.ReplayCompleter;
 import ekt.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,9 +45,9 @@ class ReplayPipelineTest {
         assertEquals(839, recordedSolved.size());
 
         RunDirectory run = RunDirectory.open(dir, Json.object().put("test", "replay"), Map.of());
-        ReplayTeacher teacher = new ReplayTeacher(log, "train-", errors::add);
+        ReplayCompleter teacher = new ReplayCompleter(log, "train-", errors::add);
         assertTrue(errors.isEmpty(), errors.toString());
-        SampleStage.run(run, "teacher-samples", teacher, problems, p -> Prompts.question(p.question()), SamplingSpec.paper(20, 1), 500);
+        SampleStage.run(run, "teacher-samples", teacher, problems, p -> Prompts.question(p.question()), SamplingOptions.builder().n(20).temperature(0.6).topK(50).maxNewTokens(150).seed(1).build(), 500);
         Map<String, Problem> byId = problems.stream().collect(Collectors.toMap(Problem::id, p -> p, (a, b) -> a, LinkedHashMap::new));
         try (ExecutorPool pool = ExecutorPool.start(ExecConfig.defaults().withChecker(AnswerChecker.PAPER))) {
             ExecuteStage.run(run, "teacher-samples", "teacher-exec", byId, Prompts.zeroShot(), pool);

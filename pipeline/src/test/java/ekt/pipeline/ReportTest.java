@@ -56,7 +56,7 @@ class ReportTest {
 
     static List<MethodResult> results(Path stageDir, long seed) throws Exception {
         Files.createDirectories(stageDir);
-        Files.writeString(stageDir.resolve(TrainStage.DEV_FILE),
+        Files.writeString(stageDir.resolve(DevMonitor.FILE),
                 "{\"epoch\": 1, \"step\": 10, \"checkpoint\": \"step-10\", \"greedy_pass1\": 0.05, \"solved\": 1, \"problems\": 20}\n"
                         + "{\"epoch\": 2, \"step\": 20, \"checkpoint\": \"step-20\", \"greedy_pass1\": 0.15, \"solved\": 3, \"problems\": 20}\n");
         List<double[]> dev = TrainStage.readDev(stageDir);
@@ -117,7 +117,7 @@ class ReportTest {
         String page = Files.readString(html);
         assertFalse(Pattern.compile("(src|href)=\"(?!data:)").matcher(page).find(), "self-contained: no external resource");
         String probe = "<script>window.addEventListener('load', () => { const imgs = [...document.images];"
-                + " const p = document.createElement('pre'); p.id = 'ekt-probe'; p.textContent = Json.MAPPER.stringify({"
+                + " const p = document.createElement('pre'); p.id = 'ekt-probe'; p.textContent = JSON.stringify({"
                 + " tables: document.querySelectorAll('table').length,"
                 + " rows: [...document.querySelectorAll('table')].map(t => t.rows.length),"
                 + " images: imgs.length, decoded: imgs.filter(i => i.complete && i.naturalWidth > 0).length});"

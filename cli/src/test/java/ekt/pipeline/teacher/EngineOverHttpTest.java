@@ -2,7 +2,13 @@ package ekt.pipeline.teacher;
 
 import ekt.records.Json;
 import ekt.core.Model;
+import ekt.core.Finish;
 import ekt.core.Placement;
+import ekt.core.SamplingOptions;
+import ekt.core.StopString;
+import ekt.sample.EngineCompleter;
+import ekt.sample.SamplePrompt;
+import ekt.sample.SampleRecord;
 import ekt.serve.OpenAiServer;
 import ekt.serve.ServeSettings;
 import ekt.tokenizer.ByteLevelBpe;
@@ -20,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The HTTP teacher against `ekt serve` ({@link OpenAiServer}) on a local checkpoint: the teacher
+ * The HTTP completer against `ekt serve` ({@link OpenAiServer}) on a local checkpoint: the teacher
  * sends only what the server accepts and reads what it returns. Each completion that comes back
  * over HTTP must be exactly the one the engine draws directly for the same prompt and seed, less
  * the stop string (OpenAI's completions leave it out of the text).
@@ -35,28 +41,28 @@ class EngineOverHttpTest {
             m.save(dir);
         }
         tokenizer.save(dir);
-        List<PromptRequest> prompts = List.of(new PromptRequest("q1", "# Mia has 3 apples."), new PromptRequest("q2", "# x"));
-        SamplingSpec spec = new SamplingSpec(3, 0.9, 0, 1.0, 12, List.of("\n"), 5);  // top-k is not part of the OpenAI API
+        List<SamplePrompt> prompts = List.of(SamplePrompt.ofText("q1", "# Mia has 3 apples."), SamplePrompt.ofText("q2", "# x"));
+        SamplingOptions spec = SamplingOptions.builder().n(3).temperature(0.9).maxNewTokens(12).stopStrings(List.of(StopString.of("\n")))
+                .seed(5).build();  // top-k is not part of the OpenAI API
 
-        Map<String, Completion> overHttp = new HashMap<>();
+        Map<String, SampleRecord> overHttp = new HashMap<>();
         try (Model served = Model.load(dir);
              OpenAiServer server = new OpenAiServer(served, Tokenizer.load(dir), dir, ServeSettings.defaults("tiny"), "127.0.0.1", 0, line -> { });
-             HttpTeacher http = new HttpTeacher(URI.create("http://127.0.0.1:" + server.port()), HttpTeacher.Options.defaults("tiny"))) {
-            http.sample(prompts, spec, c -> overHttp.put(c.id() + "/" + c.sample(), c));
+             HttpCompleter http = new HttpCompleter(URI.create("http://127.0.0.1:" + server.port()), HttpCompleter.Options.defaults("tiny"))) {
+            http.complete(prompts, spec, c -> overHttp.put(c.id() + "/" + c.sample(), c));
         }
         assertEquals(6, overHttp.size());
 
-        try (EngineTeacher direct = EngineTeacher.open(dir, Placement.CPU)) {
-            for (PromptRequest p : prompts) {
+        try (EngineCompleter direct = EngineCompleter.open(dir, Placement.CPU)) {
+            for (SamplePrompt p : prompts) {
                 // The server keys every prompt as the engine keys id "0"; the HTTP teacher sends a seed mixed from the run seed and the id.
-                SamplingSpec asServed = new SamplingSpec(spec.n(), spec.temperature(), spec.topK(), spec.topP(), spec.maxNewTokens(), spec.stop(),
-                        HttpTeacher.seedFor(spec.seed(), p.id()));
-                direct.sample(List.of(new PromptRequest("0", p.prompt())), asServed, c -> {
-                    Completion h = overHttp.get(p.id() + "/" + c.sample());
-                    String withoutStop = "stop".equals(c.finish()) && c.text().endsWith("\n") ? c.text().substring(0, c.text().length() - 1) : c.text();
+                SamplingOptions asServed = spec.toBuilder().seed(HttpCompleter.seedFor(spec.seed(), p.id())).build();
+                direct.complete(List.of(SamplePrompt.ofText("0", p.text())), asServed, c -> {
+                    SampleRecord h = overHttp.get(p.id() + "/" + c.sample());
+                    String withoutStop = c.finish() == Finish.STOP && c.text().endsWith("\n") ? c.text().substring(0, c.text().length() - 1) : c.text();
                     assertEquals(withoutStop, h.text(), p.id() + " sample " + c.sample());
-                    if ("length".equals(c.finish())) assertEquals(c.logprob(), h.logprob(), 1e-5 * Math.abs(c.logprob()));
-                    assertEquals("length".equals(c.finish()) ? "length" : "stop", h.finish());
+                    if (c.finish() == Finish.LENGTH) assertEquals(c.logprob(), h.logprob(), 1e-5 * Math.abs(c.logprob()));
+                    assertEquals(c.finish() == Finish.LENGTH ? Finish.LENGTH : Finish.STOP, h.finish());
                 });
             }
         }

@@ -46,7 +46,7 @@ public final class PipelineUser {
         c.putArray("methods").add("ekt");
         Path config = dir.resolve("config.json");
         Files.writeString(config, c.toPrettyString());
-        System.out.println(new Experiment(RunConfig.load(config), dir, dir.resolve("run")).execute());
+        System.out.println(new Experiment(RunConfig.load(config), dir, dir.resolve("run")).run());
     }
 
     /** A one-layer GPT-Neo, randomly initialised, with a BPE vocabulary learned on the problems. */

@@ -3,6 +3,11 @@ package ekt.pipeline.teacher;
 import com.fasterxml.jackson.databind.JsonNode;
 import ekt.records.DataException;
 import ekt.records.Jsonl;
+import ekt.core.Finish;
+import ekt.core.SamplingOptions;
+import ekt.sample.Completer;
+import ekt.sample.SamplePrompt;
+import ekt.sample.SampleRecord;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,18 +26,19 @@ import java.util.function.Consumer;
  * </ul>
  * Malformed lines are reported and skipped. A problem recorded twice keeps its first record.
  */
-public final class ReplayTeacher implements Teacher {
+public final class ReplayCompleter implements Completer {
     private final Path file;
-    private final Map<String, List<Completion>> byId = new HashMap<>();
+    private final Map<String, List<SampleRecord>> byId = new HashMap<>();
 
-    public ReplayTeacher(Path file, String idPrefix, Consumer<DataException> errors) {
+    /** Reads {@code file}; paper-log ids get {@code idPrefix}; malformed lines go to {@code errors}. */
+    public ReplayCompleter(Path file, String idPrefix, Consumer<DataException> errors) {
         this.file = file;
         for (Jsonl.Line line : Jsonl.read(file, errors)) {
             JsonNode r = line.value();
             try {
-                Completion c = r.has("task_id") ? fromPaperLog(r, idPrefix) : fromSample(r, line);
+                SampleRecord c = r.has("task_id") ? fromPaperLog(r, idPrefix) : fromSample(r, line);
                 if (c == null) continue;
-                List<Completion> list = byId.computeIfAbsent(c.id(), k -> new ArrayList<>());
+                List<SampleRecord> list = byId.computeIfAbsent(c.id(), k -> new ArrayList<>());
                 if (r.has("task_id") && !list.isEmpty()) continue;  // duplicate task in the paper log
                 list.add(c);
             } catch (DataException e) {
@@ -43,14 +49,20 @@ public final class ReplayTeacher implements Teacher {
         }
     }
 
-    private Completion fromSample(JsonNode r, Jsonl.Line line) {
+    private SampleRecord fromSample(JsonNode r, Jsonl.Line line) {
         String id = Jsonl.text(file, line, "id");
         String text = Jsonl.text(file, line, "text");
         if (!r.path("sample").canConvertToInt()) throw new DataException(file, line.number(), "field 'sample' must be an integer");
-        return new Completion(id, r.get("sample").asInt(), text, new int[0], r.path("finish").asText("stop"), Double.NaN);
+        Finish finish;
+        try {
+            finish = Finish.fromJson(r.path("finish").asText("stop"));
+        } catch (IllegalArgumentException e) {
+            throw new DataException(file, line.number(), "field 'finish' must be stop, eos or length");
+        }
+        return SampleRecord.ofText(id, r.get("sample").asInt(), text, finish, Double.NaN);
     }
 
-    private static Completion fromPaperLog(JsonNode r, String idPrefix) {
+    private static SampleRecord fromPaperLog(JsonNode r, String idPrefix) {
         JsonNode gold = r.get("gold_solution");
         if (gold == null || !gold.isTextual()) return null;
         int first = 0;
@@ -58,7 +70,7 @@ public final class ReplayTeacher implements Teacher {
             if (flag.asBoolean()) break;
             first++;
         }
-        return new Completion(idPrefix + r.get("task_id").asInt(), first, gold.asText(), new int[0], "stop", Double.NaN);
+        return SampleRecord.ofText(idPrefix + r.get("task_id").asInt(), first, gold.asText(), Finish.STOP, Double.NaN);
     }
 
     @Override
@@ -72,9 +84,9 @@ public final class ReplayTeacher implements Teacher {
     }
 
     @Override
-    public void sample(List<PromptRequest> prompts, SamplingSpec spec, Consumer<Completion> sink) {
-        for (PromptRequest p : prompts)
-            for (Completion c : byId.getOrDefault(p.id(), List.of()))
+    public void complete(List<SamplePrompt> prompts, SamplingOptions spec, Consumer<SampleRecord> sink) {
+        for (SamplePrompt p : prompts)
+            for (SampleRecord c : byId.getOrDefault(p.id(), List.of()))
                 if (c.sample() < spec.n()) sink.accept(c);
     }
 }

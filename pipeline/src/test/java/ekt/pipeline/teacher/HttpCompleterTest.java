@@ -4,6 +4,11 @@ import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import ekt.core.Finish;
+import ekt.core.SamplingOptions;
+import ekt.core.StopString;
+import ekt.sample.SamplePrompt;
+import ekt.sample.SampleRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The HTTP teacher against a real local HTTP server speaking the OpenAI completions protocol. */
-class HttpTeacherTest {
+class HttpCompleterTest {
     HttpServer server;
     final List<JsonNode> bodies = Collections.synchronizedList(new ArrayList<>());
     final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
@@ -68,23 +73,27 @@ class HttpTeacherTest {
         if (server != null) server.stop(0);
     }
 
-    HttpTeacher teacher(URI url, int retries) {
-        return new HttpTeacher(url, new HttpTeacher.Options("tiny", "secret", 3, 0, retries, Duration.ofSeconds(20), Duration.ofMillis(10), true));
+    static final SamplingOptions PAPER = SamplingOptions.builder().n(2).temperature(0.6).topK(50).maxNewTokens(150).seed(1).build();
+
+    HttpCompleter teacher(URI url, int retries) {
+        return new HttpCompleter(url, new HttpCompleter.Options("tiny", "secret", 3, 0, retries, Duration.ofSeconds(20), Duration.ofMillis(10), true));
     }
 
     @Test
     void retriesRateLimitsAndCollectsEveryChoice() throws IOException {
         URI url = start(2, 429);
-        List<PromptRequest> prompts = List.of(new PromptRequest("a", "# one"), new PromptRequest("b", "# three"), new PromptRequest("c", "# x"));
-        List<Completion> got = Collections.synchronizedList(new ArrayList<>());
-        teacher(url, 3).sample(prompts, new SamplingSpec(4, 0.6, 50, 0.95, 150, List.of("\n\n"), 7), got::add);
+        List<SamplePrompt> prompts = List.of(SamplePrompt.ofText("a", "# one"), SamplePrompt.ofText("b", "# three"), SamplePrompt.ofText("c", "# x"));
+        List<SampleRecord> got = Collections.synchronizedList(new ArrayList<>());
+        SamplingOptions options = SamplingOptions.builder().n(4).temperature(0.6).topK(50).topP(0.95).maxNewTokens(150)
+                .stopStrings(List.of(StopString.of("\n\n"))).seed(7).build();
+        teacher(url, 3).complete(prompts, options, got::add);
         assertEquals(12, got.size());
-        for (PromptRequest p : prompts) {
-            assertEquals(3, attempts.get(p.prompt()).get(), "two 429s then success for " + p.id());
-            List<Completion> mine = got.stream().filter(c -> c.id().equals(p.id())).sorted(java.util.Comparator.comparingInt(Completion::sample)).toList();
-            assertEquals(List.of(0, 1, 2, 3), mine.stream().map(Completion::sample).toList());
-            assertEquals("\nanswer = " + p.prompt().length() + ".1\n", mine.get(1).text());
-            assertEquals("length", mine.get(1).finish());
+        for (SamplePrompt p : prompts) {
+            assertEquals(3, attempts.get(p.text()).get(), "two 429s then success for " + p.id());
+            List<SampleRecord> mine = got.stream().filter(c -> c.id().equals(p.id())).sorted(java.util.Comparator.comparingInt(SampleRecord::sample)).toList();
+            assertEquals(List.of(0, 1, 2, 3), mine.stream().map(SampleRecord::sample).toList());
+            assertEquals("\nanswer = " + p.text().length() + ".1\n", mine.get(1).text());
+            assertEquals(Finish.LENGTH, mine.get(1).finish());
             assertEquals(-0.75, mine.get(0).logprob(), 1e-12);
         }
         JsonNode b = bodies.get(bodies.size() - 1);
@@ -97,14 +106,14 @@ class HttpTeacherTest {
         // the same prompt id always gets the same seed; different ids differ
         long seedA = bodies.stream().filter(x -> x.get("prompt").asText().equals("# one")).map(x -> x.get("seed").asLong()).distinct().count();
         assertEquals(1, seedA);
-        assertTrue(HttpTeacher.seedFor(7, "a") != HttpTeacher.seedFor(7, "b"));
+        assertTrue(HttpCompleter.seedFor(7, "a") != HttpCompleter.seedFor(7, "b"));
     }
 
     @Test
     void givesUpAfterTheRetryBudgetWithTheServersMessage() throws IOException {
         URI url = start(100, 503);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> teacher(url, 2).sample(List.of(new PromptRequest("a", "# q")), SamplingSpec.paper(2, 1), c -> { }));
+                () -> teacher(url, 2).complete(List.of(SamplePrompt.ofText("a", "# q")), PAPER, c -> { }));
         assertTrue(e.getMessage().contains("after 3 attempts") && e.getMessage().contains("HTTP 503"), e.getMessage());
     }
 
@@ -112,8 +121,23 @@ class HttpTeacherTest {
     void clientErrorsAreNotRetried() throws IOException {
         URI url = start(100, 400);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> teacher(url, 5).sample(List.of(new PromptRequest("a", "# q")), SamplingSpec.paper(2, 1), c -> { }));
+                () -> teacher(url, 5).complete(List.of(SamplePrompt.ofText("a", "# q")), PAPER, c -> { }));
         assertTrue(e.getMessage().contains("rejected prompt a") && e.getMessage().contains("slow down"), e.getMessage());
         assertEquals(1, attempts.get("# q").get());
+    }
+
+    @Test
+    void stopRulesTheApiCannotExpressAreRefused() {
+        HttpCompleter completer = teacher(URI.create("http://127.0.0.1:9"), 0);
+        List<SamplePrompt> prompt = List.of(SamplePrompt.ofText("a", "# q"));
+        IllegalArgumentException lines = assertThrows(IllegalArgumentException.class, () -> completer.complete(prompt,
+                PAPER.toBuilder().stopStrings(List.of(StopString.line("answer"))).build(), c -> { }));
+        assertTrue(lines.getMessage().contains("cannot stop on"), lines.getMessage());
+        IllegalArgumentException ids = assertThrows(IllegalArgumentException.class, () -> completer.complete(prompt,
+                PAPER.toBuilder().stopTokens(List.of(new int[]{50256})).build(), c -> { }));
+        assertTrue(ids.getMessage().contains("token ids"), ids.getMessage());
+        IllegalArgumentException tokens = assertThrows(IllegalArgumentException.class, () -> completer.complete(
+                List.of(SamplePrompt.ofTokens("a", new int[]{1})), PAPER, c -> { }));
+        assertTrue(tokens.getMessage().contains("completes text prompts"), tokens.getMessage());
     }
 }
