@@ -120,9 +120,9 @@ final class TrainCommand implements Callable<Integer> {
 
                     @Override
                     public void onCheckpoint(Path dir) {
-                        // the tokenizer beside the weights (generation_config.json comes from the core):
-                        // ekt sample and ekt serve take the checkpoint as it is
-                        if (tokenizer != null && group.isLeader()) tokenizer.save(dir);
+                        // the trainer saves the model's own tokenizer; a --codec tokenizer directory replaces it,
+                        // so ekt sample and ekt serve take the checkpoint as it is
+                        if (codec != null && tokenizer != null && group.isLeader()) tokenizer.save(dir);
                         if (progress != null) progress.log("checkpoint " + dir);
                     }
                 });

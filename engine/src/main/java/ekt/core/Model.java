@@ -15,10 +15,12 @@ public final class Model implements AutoCloseable {
 
     private ModelNative.ekt_model handle;
     private final ModelInfo info;
+    private final Path source;
 
-    private Model(ModelNative.ekt_model handle) {
+    private Model(ModelNative.ekt_model handle, Path source) {
         this.handle = handle;
         this.info = ModelInfo.parse(Native.string(ModelNative.ekt_model_info(handle)));
+        this.source = source;
     }
 
     /** Loads a Hugging Face checkpoint directory onto the CPU, in float32. */
@@ -35,7 +37,7 @@ public final class Model implements AutoCloseable {
         Native.ensureThreads();
         ModelNative.ekt_model h = ModelNative.ekt_model_load(dir.toString(), placement.device(), placement.dtype());
         if (h == null || h.isNull()) throw Native.error("loading model " + dir);
-        return new Model(h);
+        return new Model(h, dir);
     }
 
     /**
@@ -46,7 +48,12 @@ public final class Model implements AutoCloseable {
         Native.ensureThreads();
         ModelNative.ekt_model h = InitNative.ekt_model_init(configJson, seed, device);
         if (h == null || h.isNull()) throw Native.error("initialising model");
-        return new Model(h);
+        return new Model(h, null);
+    }
+
+    /** The checkpoint directory the model was loaded from; empty for a model made by {@link #init}. */
+    public java.util.Optional<Path> source() {
+        return java.util.Optional.ofNullable(source);
     }
 
     public ModelInfo info() {

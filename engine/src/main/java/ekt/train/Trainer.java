@@ -7,6 +7,7 @@ import ekt.core.EktException;
 import ekt.core.Model;
 import ekt.core.NativeTrainer;
 import ekt.core.ProcessGroup;
+import ekt.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,6 +37,7 @@ public final class Trainer implements AutoCloseable {
     private final EpochPlan plan;
     private final long totalSteps;
     private final NativeTrainer core;
+    private final Tokenizer tokenizer;
     private int epoch, stepInEpoch;
     private long steps;
     private Path lastCheckpoint;
@@ -55,6 +57,7 @@ public final class Trainer implements AutoCloseable {
         this.plan = new EpochPlan(data.size(), config.effectiveBatch(), config.seed(), config.bucketWindow(), data::width);
         this.totalSteps = (long) plan.stepsPerEpoch() * config.epochs();
         this.core = NativeTrainer.create(student, teacher, config.nativeOptions(totalSteps));
+        this.tokenizer = student.source().filter(Tokenizer::isPresent).map(Tokenizer::load).orElse(null);
         // Data parallel: every rank must plan the same batches of the same data with the same settings.
         ProcessGroup.current().checkSame("training data and settings", runState().toString());
     }
@@ -169,7 +172,9 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Writes {@code outDir/step-N} (weights, optimizer, schedule position, data position). Data
+     * Writes {@code outDir/step-N} (weights, generation settings, the student's tokenizer where its
+     * checkpoint has one, optimizer, schedule position, data position), loadable as it is by
+     * {@code ekt sample}, {@code ekt serve} and Hugging Face. Data
      * parallel, every rank holds the same weights: rank 0 writes, the others wait until it has.
      */
     public Path checkpoint(Path outDir, TrainListener listener) {
@@ -177,6 +182,8 @@ public final class Trainer implements AutoCloseable {
         ProcessGroup group = ProcessGroup.current();
         if (group.isLeader()) {
             core.save(dir, runState().toString());
+            // self-contained: the base checkpoint's tokenizer beside the weights (generation_config.json comes from the core)
+            if (tokenizer != null) tokenizer.save(dir);
             prune(outDir);
         }
         group.barrier("checkpoint " + dir);

@@ -4,7 +4,10 @@ import ekt.records.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import ekt.core.EktException;
 import ekt.core.Model;
+import ekt.sample.TextCodec;
 import ekt.testing.Reference;
+import ekt.tokenizer.ByteLevelBpe;
+import ekt.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,6 +152,26 @@ class TrainerTest {
         assertEquals(8, straight.size());
         assertEquals(0.0, Reference.maxTensorDiff(a, b));
         assertEquals(dir.resolve("b/step-8"), b);
+    }
+
+    @Test
+    void checkpointsCarryTheBaseCheckpointsTokenizer(@TempDir Path dir) {
+        Path ckpt = tinyModel(dir, "gpt2");
+        ByteLevelBpe tokenizer = ByteLevelBpe.smallVocabulary();
+        tokenizer.save(ckpt);
+        Path saved;
+        try (Model m = Model.load(ckpt); Trainer t = new Trainer(m, null, small().epochs(1).build(), examples(4, 3))) {
+            saved = t.fit(dir.resolve("run"), new TrainListener() { });
+        }
+        String text = "Mia has 3 apples.\nanswer = 3\n";
+        assertArrayEquals(tokenizer.encode(text), Tokenizer.load(saved).encode(text), "the checkpoint's own tokenizer is the base's");
+        assertTrue(TextCodec.forModel(saved).isPresent(), "ekt sample and ekt serve take it as it is");
+
+        Path bare = tinyModel(dir.resolve("bare"), "gpt2");
+        try (Model m = Model.load(bare); Trainer t = new Trainer(m, null, small().epochs(1).build(), examples(4, 3))) {
+            saved = t.fit(dir.resolve("bare-run"), new TrainListener() { });
+        }
+        assertFalse(Tokenizer.isPresent(saved), "no tokenizer is made up where the base has none");
     }
 
     @Test
