@@ -112,7 +112,7 @@ final class TrainCommand implements Callable<Integer> {
                     }
 
                     @Override
-                    public void onProgress(ekt.train.Progress p) {
+                    public void onInterval(ekt.train.IntervalMetrics p) {
                         if (progress == null) return;
                         progress.detail(p.metrics());
                         progress.report();

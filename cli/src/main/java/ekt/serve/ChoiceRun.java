@@ -17,7 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class ChoiceRun {
     /** Called on the request's thread for each choice that has something new to release. */
-    interface Progress {
+    interface Listener {
         void advanced(int choice, ChoiceText text) throws IOException;
     }
 
@@ -73,7 +73,7 @@ final class ChoiceRun {
      * Waits for every choice to finish, reporting progress; stops early (cancelling the rest)
      * when the client disconnects. False when it did.
      */
-    boolean await(Exchange exchange, Progress progress) throws IOException {
+    boolean await(Exchange exchange, Listener progress) throws IOException {
         int unfinished = choices.length;
         try (Exchange.Watch watch = exchange.watchClient(this::cancel)) {
             while (unfinished > 0) {

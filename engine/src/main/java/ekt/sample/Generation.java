@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  */
 public final class Generation {
     /** Where a job stands; rates are over the job's wall time so far. */
-    public record Progress(long samplesDone, long samplesTotal, long tokens, double seconds) {
+    public record Status(long samplesDone, long samplesTotal, long tokens, double seconds) {
         public double samplesPerSecond() {
             return seconds > 0 ? samplesDone / seconds : 0;
         }
@@ -57,7 +57,7 @@ public final class Generation {
     }
 
     /** Samples every prompt; records go to {@code sink}, progress (after each engine call) to {@code progress}. */
-    public void run(List<SamplePrompt> prompts, Consumer<SampleRecord> sink, Consumer<Progress> progress) {
+    public void run(List<SamplePrompt> prompts, Consumer<SampleRecord> sink, Consumer<Status> progress) {
         if (!options.stopStrings().isEmpty() && codec == null)
             throw new IllegalArgumentException("stop strings need a tokenizer; the model has none (use token stop sequences)");
         List<int[]> tokens = new ArrayList<>(prompts.size());
@@ -93,7 +93,7 @@ public final class Generation {
                     ready.sort(java.util.Comparator.comparingInt(GeneratedSample::sample));
                     for (GeneratedSample s : ready) sink.accept(record(prompts.get(nextPrompt).id(), s));
                 }
-                progress.accept(new Progress(done, total, generated, (System.nanoTime() - start) / 1e9));
+                progress.accept(new Status(done, total, generated, (System.nanoTime() - start) / 1e9));
             }
         }
     }

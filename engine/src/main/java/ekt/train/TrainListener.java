@@ -9,7 +9,7 @@ public interface TrainListener {
     }
 
     /** Every {@link TrainConfig#logEvery()} steps, over the steps since the last call. */
-    default void onProgress(Progress progress) {
+    default void onInterval(IntervalMetrics metrics) {
     }
 
     /**

@@ -160,13 +160,13 @@ public final class Trainer implements AutoCloseable {
             listener.onStep(m);
             interval.add(m);
             if (config.logEvery() > 0 && steps % config.logEvery() == 0) {
-                listener.onProgress(Progress.over(interval, totalSteps, config.peakGflops()));
+                listener.onInterval(IntervalMetrics.over(interval, totalSteps, config.peakGflops()));
                 interval.clear();
             }
             if (config.evalEvery() > 0 && steps % config.evalEvery() == 0) listener.onEvaluation(this, steps);
             if (config.saveEvery() > 0 && steps % config.saveEvery() == 0) checkpoint(outDir, listener);
         }
-        if (!interval.isEmpty() && config.logEvery() > 0) listener.onProgress(Progress.over(interval, totalSteps, config.peakGflops()));
+        if (!interval.isEmpty() && config.logEvery() > 0) listener.onInterval(IntervalMetrics.over(interval, totalSteps, config.peakGflops()));
         if (lastCheckpoint == null || !lastCheckpoint.equals(outDir.resolve("step-" + steps))) checkpoint(outDir, listener);
         return lastCheckpoint;
     }

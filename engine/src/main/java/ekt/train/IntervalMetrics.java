@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Locale;
 
 /** Training metrics over an interval of steps: mean loss, latest lr, throughput, MFU. */
-public record Progress(long step, long totalSteps, int epoch, int steps, double loss, double lr, double tokensPerSecond,
+public record IntervalMetrics(long step, long totalSteps, int epoch, int steps, double loss, double lr, double tokensPerSecond,
                        double gflopsPerSecond, double mfu) {
 
-    static Progress over(List<StepMetrics> interval, long totalSteps, double peakGflops) {
+    static IntervalMetrics over(List<StepMetrics> interval, long totalSteps, double peakGflops) {
         double loss = 0, seconds = 0, flops = 0, tokens = 0;
         for (StepMetrics m : interval) {
             loss += m.loss();
@@ -17,7 +17,7 @@ public record Progress(long step, long totalSteps, int epoch, int steps, double 
         }
         StepMetrics last = interval.get(interval.size() - 1);
         double gflops = flops / seconds / 1e9;
-        return new Progress(last.step(), totalSteps, last.epoch(), interval.size(), loss / interval.size(), last.lr(),
+        return new IntervalMetrics(last.step(), totalSteps, last.epoch(), interval.size(), loss / interval.size(), last.lr(),
                 tokens / seconds, gflops, gflops / peakGflops);
     }
 
