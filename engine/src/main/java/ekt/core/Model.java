@@ -50,6 +50,7 @@ public final class Model implements AutoCloseable {
         return new Model(h);
     }
 
+    /** @return what the core reports about this model (read once at load) */
     public ModelInfo info() {
         return info;
     }
