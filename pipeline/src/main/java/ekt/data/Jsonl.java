@@ -22,12 +22,18 @@ import java.util.function.Consumer;
  * reported (file, line number, problem) to an error sink and the remaining lines are still read.
  */
 public final class Jsonl {
+    /** The one shared, thread-safe Jackson mapper of the data and pipeline code (default settings). */
     public static final ObjectMapper JSON = new ObjectMapper();
 
     private Jsonl() {
     }
 
-    /** A parsed line with its 1-based line number. */
+    /**
+     * A parsed line.
+     *
+     * @param number 1-based line number in the file
+     * @param value  the line's JSON object
+     */
     public record Line(long number, JsonNode value) {
     }
 
@@ -89,10 +95,12 @@ public final class Jsonl {
         return v.asText();
     }
 
+    /** @return a new empty JSON object of {@link #JSON} */
     public static ObjectNode object() {
         return JSON.createObjectNode();
     }
 
+    /** @return {@code node} as compact JSON on one line (no trailing newline), as a JSONL line */
     public static String toLine(JsonNode node) {
         try {
             return JSON.writeValueAsString(node);

@@ -11,6 +11,13 @@ public final class PassAtK {
     private PassAtK() {
     }
 
+    /**
+     * @param n samples drawn
+     * @param c correct samples among them
+     * @param k the k of pass@k
+     * @return the probability that at least one of k samples drawn without replacement is correct
+     * @throws IllegalArgumentException unless 0 &lt;= c &lt;= n and k &gt; 0
+     */
     public static double estimate(int n, int c, int k) {
         if (n < 0 || c < 0 || c > n || k <= 0) throw new IllegalArgumentException("need 0 <= c <= n and k > 0, got n=" + n + " c=" + c + " k=" + k);
         if (n - c < k) return 1.0;

@@ -52,6 +52,7 @@ public final class ExecRecords {
         throw new DataException(file, line.number(), "field 'answer' must be a number or a GSM8k answer string");
     }
 
+    /** @return the output record of a result, in the layout above */
     public static ObjectNode toJson(ExecResult r) {
         ObjectNode o = Jsonl.object();
         o.put("id", r.id());
