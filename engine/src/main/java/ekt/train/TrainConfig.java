@@ -35,7 +35,7 @@ import java.util.Map;
  * @param keepCheckpoints keep only the newest that many checkpoints (0 = keep all)
  * @param kdWeight       weight of the distillation term: loss = cross-entropy + kdWeight *
  *                       KL(teacher || student); only used with a teacher
- * @param kdTemperature  softmax temperature of both distributions in the distillation term
+ * @param kdTemperature  temperature dividing teacher and student logits in the distillation term (no T² rescaling)
  * @param padId          padding/end-of-text token (-1 = the model's eos_token_id)
  * @param peakGflops     the machine's peak for the MFU figure of the progress line
  * @param workers        data-parallel threads of the core; 0 = its intra-op thread count (1 = one
@@ -75,7 +75,7 @@ public record TrainConfig(double lr, double weightDecay, double beta1, double be
 
     /** What to do with an example longer than maxLength. */
     public enum Overflow {
-        /** Keep the first maxLength tokens (counted and reported by the trainer). */
+        /** Keep the first maxLength tokens ({@link BatchBuilder#truncated()} counts such examples). */
         TRUNCATE,
         /** Fail with an IllegalArgumentException naming the example. */
         REFUSE
