@@ -28,6 +28,12 @@ import picocli.CommandLine.ScopeType;
                 CompletionCommand.class,
         })
 public final class Main {
+    /**
+     * The {@code ekt} command: runs the CLI and exits the JVM with its exit code (0 success, 1 a
+     * failed command, 2 a usage error).
+     *
+     * @param args the command line, e.g. {@code sample --model DIR ...}
+     */
     public static void main(String[] args) {
         System.exit(run(args));
     }

@@ -59,6 +59,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.http = new HttpServer(host, port, settings.http(), this::handle, accessLog);
     }
 
+    /** @return the TCP port the server listens on (the chosen one when constructed with port 0) */
     public int port() {
         return http.port();
     }

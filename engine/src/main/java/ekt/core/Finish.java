@@ -9,10 +9,16 @@ public enum Finish {
     /** a stop sequence or stop string matched (its tokens/text are kept). */
     STOP;
 
+    /** @return the lower-case name used in sample records and the API ({@code length}, {@code eos}, {@code stop}) */
     public String json() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * @param name a name as {@link #json()} writes it (any case)
+     * @return the constant
+     * @throws IllegalArgumentException if the name is none of them
+     */
     public static Finish fromJson(String name) {
         return valueOf(name.toUpperCase(java.util.Locale.ROOT));
     }

@@ -56,6 +56,7 @@ public final class Model implements AutoCloseable {
         return java.util.Optional.ofNullable(source);
     }
 
+    /** @return what the core reports about this model (read once at load) */
     public ModelInfo info() {
         return info;
     }

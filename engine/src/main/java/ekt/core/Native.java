@@ -34,6 +34,13 @@ public final class Native {
         }
     }
 
+    /**
+     * Sets the core's intra-op thread count for the whole process (libtorch's {@code set_num_threads}),
+     * overriding {@code -Dekt.threads} / {@code EKT_THREADS}; call it before the first model loads.
+     *
+     * @param threads positive thread count
+     * @throws EktException if the core refuses the count
+     */
     public static void setThreads(int threads) {
         check(ModelNative.ekt_set_num_threads(threads), "setting native threads");
         threadsConfigured = true;

@@ -9,6 +9,12 @@ import java.nio.file.Path;
  * {@code train_api.h}. Not thread-safe; the models must stay open while it is.
  */
 public final class NativeTrainer implements AutoCloseable {
+    /**
+     * Indices into the metrics array of {@link #step} and friends ({@code EKT_METRIC_*} of train_api.h):
+     * optimizer steps completed, loss, cross-entropy, distillation KL, gradient norm before clipping,
+     * learning rate, loss-weight sum, KL positions, computed positions, model FLOPs, wall seconds;
+     * {@code METRIC_COUNT} is the array's length. {@code StepMetrics} names them.
+     */
     public static final int STEP = 0, LOSS = 1, CE_LOSS = 2, KD_LOSS = 3, GRAD_NORM = 4, LR = 5, LOSS_TOKENS = 6,
             KD_TOKENS = 7, COMPUTED_TOKENS = 8, FLOPS = 9, SECONDS = 10, METRIC_COUNT = 11;
 
@@ -29,6 +35,7 @@ public final class NativeTrainer implements AutoCloseable {
         return new NativeTrainer(h, student, teacher);
     }
 
+    /** @return the model this trainer updates in place */
     public Model student() {
         return student;
     }

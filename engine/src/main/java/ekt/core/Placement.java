@@ -12,9 +12,14 @@ import java.util.regex.Pattern;
  *
  * <p>For training, the dtype is the compute precision: {@code bfloat16} is mixed precision
  * (bfloat16 matrix products, float32 master weights); the student itself is loaded in float32.
+ *
+ * @param device {@code cpu}, {@code cuda} or {@code cuda:N}, lower case after construction
+ * @param dtype  the canonical dtype name: {@code float32}, {@code bfloat16} or {@code float16}
  */
 public record Placement(String device, String dtype) {
+    /** The device when none is given. */
     public static final String DEFAULT_DEVICE = "cpu";
+    /** The dtype when none is given. */
     public static final String DEFAULT_DTYPE = "float32";
     private static final Pattern DEVICE = Pattern.compile("cpu|cuda(:[0-9]{1,3})?");
     private static final Map<String, String> DTYPES = Map.of("float32", "float32", "fp32", "float32", "bfloat16", "bfloat16",
@@ -22,7 +27,11 @@ public record Placement(String device, String dtype) {
     /** The CPU in float32: the default of every command and API (after the tables its constructor reads). */
     public static final Placement CPU = new Placement(DEFAULT_DEVICE, DEFAULT_DTYPE);
 
-    /** Null fields take the defaults (cpu, float32). */
+    /**
+     * Normalises the names; null fields take the defaults (cpu, float32).
+     *
+     * @throws IllegalArgumentException for an unknown device or dtype name
+     */
     public Placement {
         device = device == null ? DEFAULT_DEVICE : device.trim().toLowerCase(Locale.ROOT);
         if (!DEVICE.matcher(device).matches())

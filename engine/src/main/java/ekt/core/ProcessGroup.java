@@ -57,10 +57,12 @@ public final class ProcessGroup implements AutoCloseable {
         return current;
     }
 
+    /** @return this process's rank, 0 .. worldSize - 1 */
     public int rank() {
         return rank;
     }
 
+    /** @return the number of processes in the job (1 without a group) */
     public int worldSize() {
         return worldSize;
     }

@@ -22,7 +22,12 @@ public final class Jsonl {
     private Jsonl() {
     }
 
-    /** A parsed line with its 1-based line number. */
+    /**
+     * A parsed line.
+     *
+     * @param number 1-based line number in the file
+     * @param value  the line's JSON object
+     */
     public record Line(long number, JsonNode value) {
     }
 

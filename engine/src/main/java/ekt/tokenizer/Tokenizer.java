@@ -31,6 +31,12 @@ public interface Tokenizer {
         return encode(text, SpecialTokens.AS_TEXT);
     }
 
+    /**
+     * Encodes text into token ids.
+     *
+     * @param text     any text; empty gives an empty array
+     * @param specials whether special-token text in {@code text} becomes the special token
+     */
     int[] encode(String text, SpecialTokens specials);
 
     /** Encodes texts in parallel (on the common fork-join pool); the result is in input order. */
@@ -38,6 +44,11 @@ public interface Tokenizer {
         return encodeBatch(texts, SpecialTokens.AS_TEXT);
     }
 
+    /**
+     * Encodes texts in parallel (on the common fork-join pool) as {@link #encode(String, SpecialTokens)} does.
+     *
+     * @return one id array per text, in input order
+     */
     default List<int[]> encodeBatch(List<String> texts, SpecialTokens specials) {
         return texts.parallelStream().map(text -> encode(text, specials)).toList();
     }
@@ -75,6 +86,10 @@ public interface Tokenizer {
      */
     String token(int id);
 
+    /**
+     * @return whether {@code id} is a special token (such as {@link #END_OF_TEXT}), which
+     *         {@link #decodeSkippingSpecials} leaves out
+     */
     boolean isSpecial(int id);
 
     /** The special tokens by their text. */

@@ -7,10 +7,15 @@ import java.nio.file.Path;
  * the offending entry, so that a broken model directory can be fixed without a debugger.
  */
 public class TokenizerException extends RuntimeException {
+    /** @param message what is wrong, naming the file and entry where there is one */
     public TokenizerException(String message) {
         super(message);
     }
 
+    /**
+     * @param message what is wrong
+     * @param cause   the underlying failure (an I/O or JSON error)
+     */
     public TokenizerException(String message, Throwable cause) {
         super(message, cause);
     }

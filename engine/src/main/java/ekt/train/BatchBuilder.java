@@ -54,6 +54,7 @@ public final class BatchBuilder {
         }
     }
 
+    /** @return the number of examples */
     public int size() {
         return examples.size();
     }
@@ -63,6 +64,7 @@ public final class BatchBuilder {
         return truncated;
     }
 
+    /** @return tokens per padded sequence (the run's max length, resolved against the model context) */
     public int maxLength() {
         return maxLength;
     }

@@ -8,11 +8,15 @@ import ekt.core.NativeTrainer;
  * @param step           optimizer steps completed
  * @param epoch          epoch the batch came from (-1 for batches given explicitly)
  * @param loss           ceLoss + kdWeight * kdLoss
+ * @param ceLoss         loss-weighted mean cross-entropy (nats per token)
+ * @param kdLoss         mean KL(teacher || student) over the valid positions (0 without a teacher)
  * @param gradNorm       global gradient norm before clipping (0 for evaluations)
  * @param lr             learning rate of the update
  * @param lossTokens     predicted tokens the cross-entropy averages over (padding included under the ALL mask)
+ * @param kdTokens       positions the distillation term averages over (0 without a teacher)
  * @param computedTokens positions the forward passes ran over
  * @param flops          model FLOPs done: 6 per parameter and token for training (2 for a forward), plus attention
+ * @param seconds        wall-clock seconds of the core's call
  */
 public record StepMetrics(long step, int epoch, double loss, double ceLoss, double kdLoss, double gradNorm, double lr,
                           double lossTokens, double kdTokens, long computedTokens, double flops, double seconds) {
@@ -24,10 +28,12 @@ public record StepMetrics(long step, int epoch, double loss, double ceLoss, doub
                 m[NativeTrainer.SECONDS]);
     }
 
+    /** @return computed tokens per wall-clock second */
     public double tokensPerSecond() {
         return computedTokens / seconds;
     }
 
+    /** @return model GFLOP per wall-clock second */
     public double gflopsPerSecond() {
         return flops / seconds / 1e9;
     }

@@ -62,10 +62,12 @@ public final class Trainer implements AutoCloseable {
         ProcessGroup.current().checkSame("training data and settings", runState().toString());
     }
 
+    /** @return the model being trained (updated in place by every step) */
     public Model student() {
         return student;
     }
 
+    /** @return the run's settings */
     public TrainConfig config() {
         return config;
     }
@@ -75,10 +77,12 @@ public final class Trainer implements AutoCloseable {
         return data;
     }
 
+    /** @return optimizer steps of the whole run: steps per epoch times epochs */
     public long totalSteps() {
         return totalSteps;
     }
 
+    /** @return optimizer steps per epoch: examples / effective batch, rounded down, at least 1 */
     public int stepsPerEpoch() {
         return plan.stepsPerEpoch();
     }
@@ -98,6 +102,7 @@ public final class Trainer implements AutoCloseable {
         return core.info();
     }
 
+    /** @return whether all {@link #totalSteps()} steps are done */
     public boolean finished() {
         return steps >= totalSteps;
     }

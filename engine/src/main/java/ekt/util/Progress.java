@@ -22,10 +22,25 @@ public final class Progress implements AutoCloseable {
     private long done, skipped, extra, lastPrint = start, printedDone = -1;
     private String detail = "";
 
+    /**
+     * A progress line on stderr, redrawn in place when stderr is a terminal.
+     *
+     * @param label     the task's name, shown in brackets
+     * @param total     units the task has in all (0 if unknown: no percentage)
+     * @param unit      what is counted, e.g. {@code samples}
+     * @param extraUnit a second quantity whose rate is shown (e.g. {@code tokens}), or null for none
+     */
     public Progress(String label, long total, String unit, String extraUnit) {
         this(label, total, unit, extraUnit, System.err, Terminal.stderr());
     }
 
+    /**
+     * A progress line on any stream (tests, captured output).
+     *
+     * @param out      where the line goes
+     * @param terminal whether to redraw in place (a terminal) or print timestamped lines (a file)
+     * @see #Progress(String, long, String, String)
+     */
     public Progress(String label, long total, String unit, String extraUnit, PrintStream out, boolean terminal) {
         this.label = label;
         this.total = total;
@@ -49,6 +64,7 @@ public final class Progress implements AutoCloseable {
         if (now - lastPrint > (terminal ? 200_000_000L : 10_000_000_000L)) print(false);
     }
 
+    /** Counts {@code n} more units, none of the second quantity. */
     public void advance(long n) {
         advance(n, 0);
     }
@@ -74,6 +90,7 @@ public final class Progress implements AutoCloseable {
         out.flush();
     }
 
+    /** @return the progress line as it would be printed now (without time stamp or control characters) */
     public synchronized String line() {
         double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
         double rate = (done - skipped) / secs;

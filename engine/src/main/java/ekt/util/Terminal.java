@@ -13,10 +13,12 @@ public final class Terminal {
     private Terminal() {
     }
 
+    /** @return whether stderr (file descriptor 2) is a terminal */
     public static boolean stderr() {
         return isTerminal(2);
     }
 
+    /** @return whether stdout (file descriptor 1) is a terminal */
     public static boolean stdout() {
         return isTerminal(1);
     }

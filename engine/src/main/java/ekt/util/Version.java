@@ -12,6 +12,7 @@ public final class Version {
     private Version() {
     }
 
+    /** @return the version of this build, e.g. {@code 0.1.0-SNAPSHOT} */
     public static String get() {
         return VERSION;
     }

@@ -84,10 +84,20 @@ public final class Gsm8k {
         }
     }
 
-    /** The paper's splits of the official train file: dev = listed indices, train = the rest. */
+    /**
+     * The paper's splits of the official train file.
+     *
+     * @param train the problems not in the dev indices, in file order
+     * @param dev   the problems whose index is listed, in file order
+     */
     public record Splits(List<Problem> train, List<Problem> dev) {
     }
 
+    /**
+     * Splits the official train file as the paper does: dev = the listed indices, train = the rest.
+     *
+     * @param devIndices {@link Problem#index()} values of the dev problems (from {@link #readIndices})
+     */
     public static Splits split(List<Problem> trainFile, Set<Integer> devIndices) {
         List<Problem> train = new ArrayList<>(), dev = new ArrayList<>();
         for (Problem p : trainFile) (devIndices.contains(p.index()) ? dev : train).add(p);

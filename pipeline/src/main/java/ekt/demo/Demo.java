@@ -51,6 +51,11 @@ public final class Demo {
 
     private final Placement placement;
 
+    /**
+     * A demo on the CPU in float32.
+     *
+     * @param out the run's directory; a rerun with the same options resumes what it holds
+     */
     public Demo(DemoOptions options, Path out) {
         this(options, out, Placement.CPU);
     }

@@ -12,10 +12,29 @@ import java.util.List;
  * The demo's sizes. {@link #standard} is what {@code ./ekt demo} runs (at most 15 minutes on two
  * cores); {@link #reduced} is the same experiment with small counts, for the test suite.
  *
+ * @param seed            seed of the generated problems, model initialisation, training and sampling
  * @param sourceProblems  the teacher's own (question, program) pairs
  * @param pretrainProblems how many of those the student base sees (its weak prior)
  * @param trainProblems   the student's weakly supervised training problems (question, answer)
  * @param devProblems     held-out training problems for dev monitoring (greedy pass@1 every evalEveryEpochs)
+ * @param testProblems    held-out problems the experiment evaluates on
+ * @param merges          BPE merges of the demo's tokenizer (trained on the teacher's source)
+ * @param teacherWidth    the teacher's hidden size (a GPT-J)
+ * @param teacherLayers   the teacher's transformer blocks
+ * @param studentWidth    the student's hidden size (a GPT-Neo)
+ * @param studentLayers   the student's transformer blocks
+ * @param context         both models' context length and the training max length, in tokens
+ * @param teacherEpochs   epochs of training the teacher on its source
+ * @param pretrainEpochs  epochs of the student base's pretraining
+ * @param studentEpochs   epochs of the student's fine-tuning in the experiment (EKT, KD; half per EI round)
+ * @param evalEveryEpochs epochs between dev evaluations of the student
+ * @param batch           training batch size (no gradient accumulation)
+ * @param lr              peak learning rate of every training
+ * @param teacherSamples  programs the teacher samples per training problem (and EI per round)
+ * @param evalSamples     programs sampled per test problem for pass@k (k = 1, 10, 100 up to this)
+ * @param temperature     sampling temperature of the teacher, EI and the evaluation
+ * @param maxNewTokens    longest sampled program, in tokens
+ * @param eiRounds        expert-iteration rounds
  * @param teacherStep     the teacher checkpoint (training step) the demo's experiment uses: early, so that its
  *                        sampled programs are mostly wrong, the regime of the paper's few-shot teachers
  * @param sweepSteps      the teacher checkpoints of {@code ekt demo --sweep} (teacherStep among them)
@@ -33,18 +52,25 @@ public record DemoOptions(long seed, int sourceProblems, int pretrainProblems, i
     /** The standard demo's teacher checkpoint: 100 of 750 steps. */
     private static final int TEACHER_STEP = 100;
 
+    /**
+     * Copies {@code sweepSteps}.
+     *
+     * @throws IllegalArgumentException if the teacher step or a sweep step is not a positive multiple of checkpointEvery
+     */
     public DemoOptions {
         sweepSteps = List.copyOf(sweepSteps);
         for (int step : concat(teacherStep, sweepSteps))
             if (step <= 0 || step % checkpointEvery != 0) throw new IllegalArgumentException("teacher step " + step + " is not a checkpoint (every " + checkpointEvery + ")");
     }
 
+    /** @return the sizes of {@code ./ekt demo} */
     public static DemoOptions standard(long seed) {
         return new DemoOptions(seed, 2000, 300, 250, 50, 100, 500, 128, 4, 64, 2, 256,
                 6, 20, 60, 10, 16, 2e-3, TEACHER_SAMPLES, 10, 0.6, 80, 2, 50,
                 TEACHER_STEP, List.of(50, 100, 200, 750));
     }
 
+    /** @return the same experiment with small counts (the test suite's, {@code ./ekt demo --reduced}) */
     public static DemoOptions reduced(long seed) {
         return new DemoOptions(seed, 160, 16, 24, 6, 12, 120, 32, 2, 32, 1, 192,
                 2, 2, 2, 1, 8, 2e-3, 2, 3, 0.6, 48, 1, 10,

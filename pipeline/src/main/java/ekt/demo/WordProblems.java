@@ -16,7 +16,13 @@ import java.util.SplittableRandom;
  * {@code answer = ...}). The student side only ever sees (question, answer).
  */
 public final class WordProblems {
-    /** A generated problem; {@code program} is used only to train the demo's teacher. */
+    /**
+     * A generated problem.
+     *
+     * @param question the word problem's text
+     * @param answer   its integer answer
+     * @param program  a program computing it in the paper's style; used only to train the demo's teacher
+     */
     public record Generated(String question, long answer, String program) {
     }
 

@@ -20,7 +20,12 @@ public final class ExecScoring {
     private ExecScoring() {
     }
 
-    /** The scores and, per solved problem, its first correct sampled program (in record order; "" where not recorded). */
+    /**
+     * What {@link #tally} counts.
+     *
+     * @param scores       per problem: sampled records, correct ones, greedy result
+     * @param firstCorrect per problem with a correct sampled program, the first one (in record order; "" where the records hold no program)
+     */
     public record Tally(Scores scores, Map<String, String> firstCorrect) {
     }
 

@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
  * report is reproducible.
  */
 public final class Intervals {
+    /** The confidence level of every interval in the report. */
     public static final double LEVEL = 0.95;
     static final int RESAMPLES = 4000;
     private static final long BOOTSTRAP_SEED = 20221130L;
@@ -18,10 +19,17 @@ public final class Intervals {
     private Intervals() {
     }
 
-    /** An interval [lo, hi]; NaN bounds when it is not defined (no data). */
+    /**
+     * A closed interval; NaN bounds when it is not defined (no data).
+     *
+     * @param lo lower bound
+     * @param hi upper bound
+     */
     public record Interval(double lo, double hi) {
+        /** The undefined interval (NaN bounds). */
         public static final Interval NONE = new Interval(Double.NaN, Double.NaN);
 
+        /** @return whether lo &lt;= v &lt;= hi (never for NONE) */
         public boolean contains(double v) {
             return v >= lo && v <= hi;
         }

@@ -2,15 +2,22 @@ package ekt.eval;
 
 /**
  * The unbiased pass@k estimator of Chen et al. (2021), exactly as the paper's
- * {@code eval_utils.pass_k}: with n samples of which c are correct, 1 if n - c < k, else
+ * {@code eval_utils.pass_k}: with n samples of which c are correct, 1 if {@code n - c < k}, else
  * {@code 1 - prod(1 - k / i for i in n-c+1..n)} = 1 - C(n-c, k) / C(n, k).
- * Like the original, it returns 1 whenever n - c < k, which includes n < k with no correct
- * sample: callers only report k <= n (the evaluator marks larger k as not available).
+ * Like the original, it returns 1 whenever {@code n - c < k}, which includes {@code n < k} with no
+ * correct sample: callers only report {@code k <= n} (the evaluator marks larger k as not available).
  */
 public final class PassAtK {
     private PassAtK() {
     }
 
+    /**
+     * @param n samples drawn
+     * @param c correct samples among them
+     * @param k the k of pass@k
+     * @return the probability that at least one of k samples drawn without replacement is correct
+     * @throws IllegalArgumentException unless 0 &lt;= c &lt;= n and k &gt; 0
+     */
     public static double estimate(int n, int c, int k) {
         if (n < 0 || c < 0 || c > n || k <= 0) throw new IllegalArgumentException("need 0 <= c <= n and k > 0, got n=" + n + " c=" + c + " k=" + k);
         if (n - c < k) return 1.0;

@@ -93,10 +93,16 @@ public final class ReportDocument {
     private final String title;
     private final List<Block> blocks = new ArrayList<>();
 
+    /** @param title the document's title (the Markdown {@code #} heading and the HTML title) */
     public ReportDocument(String title) {
         this.title = title;
     }
 
+    /**
+     * Adds a section heading (level 2).
+     *
+     * @return this document
+     */
     public ReportDocument heading(String text) {
         blocks.add(new Heading(2, text));
         return this;
@@ -108,6 +114,12 @@ public final class ReportDocument {
         return this;
     }
 
+    /**
+     * Adds a table; cells are plain text.
+     *
+     * @return this document
+     * @throws IllegalArgumentException if a row's cell count differs from the header's
+     */
     public ReportDocument table(List<String> header, List<List<String>> rows) {
         for (List<String> r : rows)
             if (r.size() != header.size()) throw new IllegalArgumentException("table row has " + r.size() + " cells, header " + header.size());
@@ -121,6 +133,12 @@ public final class ReportDocument {
         return this;
     }
 
+    /**
+     * Adds a code block.
+     *
+     * @param language the Markdown fence's language tag, e.g. {@code python}
+     * @return this document
+     */
     public ReportDocument code(String language, String text) {
         blocks.add(new Code(language, text));
         return this;
@@ -135,12 +153,14 @@ public final class ReportDocument {
         return md;
     }
 
+    /** @return the document as Markdown (images linked as {@code plots/FILE}) */
     public String markdown() {
         StringBuilder md = new StringBuilder("# ").append(title).append("\n\n");
         for (Block b : blocks) b.markdown(md);
         return md.toString();
     }
 
+    /** @return the document as one self-contained HTML page (images embedded as data URIs) */
     public String html() {
         StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
                 .append(esc(title)).append("</title>\n<style>\n")

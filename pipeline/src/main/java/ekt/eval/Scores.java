@@ -15,8 +15,12 @@ import java.util.TreeSet;
 /**
  * A method's evaluation over a problem set: greedy pass@1 and the unbiased sampled pass@k for the
  * requested k that do not exceed the sample count (larger k are reported as not available).
+ *
+ * @param method   the method's row label
+ * @param problems one score per problem, in report order
  */
 public record Scores(String method, List<ProblemScore> problems) {
+    /** Copies the problem list. */
     public Scores {
         problems = List.copyOf(problems);
     }
@@ -51,6 +55,7 @@ public record Scores(String method, List<ProblemScore> problems) {
         return problems.stream().mapToDouble(p -> p.passAt(k)).toArray();
     }
 
+    /** @return {@link #passAt(int)} for each k, in the given order */
     public Map<Integer, Double> passAt(int... ks) {
         Map<Integer, Double> out = new LinkedHashMap<>();
         for (int k : ks) out.put(k, passAt(k));

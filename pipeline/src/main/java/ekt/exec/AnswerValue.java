@@ -16,12 +16,24 @@ import java.util.List;
  *               at most 200 characters; null when {@code number} says it all
  */
 public record AnswerValue(Kind kind, String type, Number number, String repr) {
-    public enum Kind { INT, FLOAT, BOOL, OTHER }
+    /** The Python type family of an answer. */
+    public enum Kind {
+        /** int or a subclass other than bool. */
+        INT,
+        /** float or a subclass, e.g. numpy.float64. */
+        FLOAT,
+        /** True or False. */
+        BOOL,
+        /** Anything else (str, list, None, ...). */
+        OTHER
+    }
 
+    /** @return a Python {@code int} answer */
     public static AnswerValue ofInt(long value) {
         return new AnswerValue(Kind.INT, "int", value, null);
     }
 
+    /** @return a Python {@code float} answer; NaN and infinities carry their Python repr */
     public static AnswerValue ofFloat(double value) {
         return Double.isFinite(value) ? new AnswerValue(Kind.FLOAT, "float", value, null)
                 : new AnswerValue(Kind.FLOAT, "float", value, Double.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf");

@@ -23,8 +23,17 @@ import java.nio.file.Path;
 public record ExecConfig(Path python, int workers, int batchSize, int programsPerFork, long timeoutMs,
                          long wallTimeoutMs, int memoryMb, int fileSizeMb, int outputLimit,
                          String answerVariable, AnswerChecker checker) {
+    /** The interpreter when none is configured. */
     public static final Path DEFAULT_PYTHON = Path.of("/usr/bin/python3");
 
+    /**
+     * Checks the settings.
+     *
+     * @throws NullPointerException     if python, answerVariable or checker is null
+     * @throws IllegalArgumentException for a non-positive count or limit, a wall-clock backstop below
+     *                                  the CPU limit, less than 64 MiB of memory, or an answer variable
+     *                                  that is not a Python identifier
+     */
     public ExecConfig {
         java.util.Objects.requireNonNull(python, "python");
         java.util.Objects.requireNonNull(answerVariable, "answerVariable");
@@ -52,18 +61,22 @@ public record ExecConfig(Path python, int workers, int batchSize, int programsPe
         return 3 * timeoutMs + 1000;
     }
 
+    /** @return these settings with another interpreter */
     public ExecConfig withPython(Path p) {
         return new ExecConfig(p, workers, batchSize, programsPerFork, timeoutMs, wallTimeoutMs, memoryMb, fileSizeMb, outputLimit, answerVariable, checker);
     }
 
+    /** @return these settings with {@code n} worker processes */
     public ExecConfig withWorkers(int n) {
         return new ExecConfig(python, n, batchSize, programsPerFork, timeoutMs, wallTimeoutMs, memoryMb, fileSizeMb, outputLimit, answerVariable, checker);
     }
 
+    /** @return these settings with {@code n} programs per round-trip to a worker */
     public ExecConfig withBatchSize(int n) {
         return new ExecConfig(python, workers, n, programsPerFork, timeoutMs, wallTimeoutMs, memoryMb, fileSizeMb, outputLimit, answerVariable, checker);
     }
 
+    /** @return these settings with {@code n} programs per warm child (1 = a fresh process per program) */
     public ExecConfig withProgramsPerFork(int n) {
         return new ExecConfig(python, workers, batchSize, n, timeoutMs, wallTimeoutMs, memoryMb, fileSizeMb, outputLimit, answerVariable, checker);
     }
@@ -73,26 +86,32 @@ public record ExecConfig(Path python, int workers, int batchSize, int programsPe
         return new ExecConfig(python, workers, batchSize, programsPerFork, ms, Math.max(ms, defaultWall(ms)), memoryMb, fileSizeMb, outputLimit, answerVariable, checker);
     }
 
+    /** @return these settings with another wall-clock backstop per program, in milliseconds (at least the CPU limit) */
     public ExecConfig withWallTimeoutMs(long ms) {
         return new ExecConfig(python, workers, batchSize, programsPerFork, timeoutMs, ms, memoryMb, fileSizeMb, outputLimit, answerVariable, checker);
     }
 
+    /** @return these settings with another address-space limit per child, in MiB */
     public ExecConfig withMemoryMb(int mb) {
         return new ExecConfig(python, workers, batchSize, programsPerFork, timeoutMs, wallTimeoutMs, mb, fileSizeMb, outputLimit, answerVariable, checker);
     }
 
+    /** @return these settings with another file-size and tmpfs limit, in MiB */
     public ExecConfig withFileSizeMb(int mb) {
         return new ExecConfig(python, workers, batchSize, programsPerFork, timeoutMs, wallTimeoutMs, memoryMb, mb, outputLimit, answerVariable, checker);
     }
 
+    /** @return these settings keeping the first {@code chars} characters of output per result (0 = none) */
     public ExecConfig withOutputLimit(int chars) {
         return new ExecConfig(python, workers, batchSize, programsPerFork, timeoutMs, wallTimeoutMs, memoryMb, fileSizeMb, chars, answerVariable, checker);
     }
 
+    /** @return these settings reading the answer from the global variable {@code name} */
     public ExecConfig withAnswerVariable(String name) {
         return new ExecConfig(python, workers, batchSize, programsPerFork, timeoutMs, wallTimeoutMs, memoryMb, fileSizeMb, outputLimit, name, checker);
     }
 
+    /** @return these settings comparing answers with labels by {@code c} */
     public ExecConfig withChecker(AnswerChecker c) {
         return new ExecConfig(python, workers, batchSize, programsPerFork, timeoutMs, wallTimeoutMs, memoryMb, fileSizeMb, outputLimit, answerVariable, c);
     }

@@ -3,6 +3,9 @@ package ekt.exec;
 /**
  * The outcome of one program.
  *
+ * @param id      the program's problem id
+ * @param sample  the program's sample index within its problem
+ * @param status  how the run ended
  * @param value   the answer variable's value; null unless {@code status} is OK
  * @param correct whether the value matches the program's label under the pool's checker; null
  *                when the program had no label

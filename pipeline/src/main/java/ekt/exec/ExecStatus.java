@@ -21,10 +21,16 @@ public enum ExecStatus {
         this.jsonName = jsonName;
     }
 
+    /** @return the lower-case name in result records, e.g. {@code no_answer} */
     public String jsonName() {
         return jsonName;
     }
 
+    /**
+     * @param name a name as {@link #jsonName()} writes it
+     * @return the status
+     * @throws IllegalArgumentException for an unknown name
+     */
     public static ExecStatus fromJson(String name) {
         for (ExecStatus s : values()) if (s.jsonName.equals(name)) return s;
         throw new IllegalArgumentException("unknown execution status '" + name + "'");

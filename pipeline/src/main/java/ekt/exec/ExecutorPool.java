@@ -62,6 +62,7 @@ public final class ExecutorPool implements AutoCloseable {
         }
     }
 
+    /** @return the settings the pool runs with */
     public ExecConfig config() {
         return config;
     }

@@ -19,10 +19,12 @@ public final class Exchange {
         return id;
     }
 
+    /** @return the request, fully read (body included) */
     public HttpRequest request() {
         return request;
     }
 
+    /** @return where the handler writes its answer */
     public HttpResponse response() {
         return response;
     }
@@ -44,10 +46,12 @@ public final class Exchange {
         return w;
     }
 
+    /** Watches the client of one exchange until closed; closing waits for the watching thread to end. */
     public static final class Watch implements AutoCloseable {
         private Thread thread;
         private volatile boolean stopped, clientGone;
 
+        /** @return whether the client closed its connection while watched */
         public boolean clientGone() {
             return clientGone;
         }

@@ -16,6 +16,10 @@ import java.time.Duration;
  */
 public record HttpLimits(int maxHeaderBytes, long maxBodyBytes, Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout,
                          int maxConnections) {
+    /**
+     * @return the server's defaults: 16 KiB of headers, 8 MiB of body, 10 s for the headers, 30 s for
+     *         the body, 60 s idle, 1024 connections
+     */
     public static HttpLimits defaults() {
         return new HttpLimits(16 * 1024, 8L << 20, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), 1024);
     }

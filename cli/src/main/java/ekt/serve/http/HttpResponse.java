@@ -26,11 +26,23 @@ public final class HttpResponse {
         this.head = head;
     }
 
+    /**
+     * Sets a response header (replacing one of the same name); effective only before the response starts.
+     *
+     * @return this response
+     */
     public HttpResponse header(String name, String value) {
         headers.put(name, value);
         return this;
     }
 
+    /**
+     * Sends the whole response: status line, headers with Content-Type and Content-Length, body
+     * (left out for a HEAD request).
+     *
+     * @throws IllegalStateException if the response has already started
+     * @throws IOException           if the client cannot be written to
+     */
     public void send(int status, String contentType, byte[] body) throws IOException {
         header("Content-Type", contentType).header("Content-Length", Integer.toString(body.length));
         writeHead(status);
@@ -40,6 +52,12 @@ public final class HttpResponse {
         done = true;
     }
 
+    /**
+     * Starts a server-sent event stream (text/event-stream, chunked); send {@link #event}s, then {@link #endEvents}.
+     *
+     * @throws IllegalStateException if the response has already started
+     * @throws IOException           if the client cannot be written to
+     */
     public void startEvents(int status) throws IOException {
         header("Content-Type", "text/event-stream; charset=utf-8").header("Cache-Control", "no-cache").header("Transfer-Encoding", "chunked");
         writeHead(status);
@@ -57,16 +75,23 @@ public final class HttpResponse {
         bytes += payload.length;
     }
 
+    /**
+     * Ends the event stream (the last chunk); the connection can then serve the next request.
+     *
+     * @throws IOException if the client cannot be written to
+     */
     public void endEvents() throws IOException {
         out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
         done = true;
     }
 
+    /** @return whether the status line has been written (headers can no longer change) */
     public boolean committed() {
         return status != 0;
     }
 
+    /** @return the status sent, or 0 before the response started */
     public int status() {
         return status;
     }

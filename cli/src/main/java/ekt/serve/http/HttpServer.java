@@ -28,6 +28,11 @@ import java.util.function.Consumer;
 public final class HttpServer implements AutoCloseable {
     /** Serves one request; an exception it throws becomes a 500 (or a dropped connection once the response started). */
     public interface Handler {
+        /**
+         * Answers one request through {@code exchange.response()}.
+         *
+         * @throws IOException if the client cannot be written to
+         */
         void handle(Exchange exchange) throws IOException;
     }
 
@@ -46,6 +51,14 @@ public final class HttpServer implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closing;
 
+    /**
+     * Binds the port and starts accepting connections.
+     *
+     * @param host      the address to listen on, e.g. {@code 127.0.0.1} or {@code 0.0.0.0}
+     * @param port      the TCP port; 0 picks a free one ({@link #port()})
+     * @param accessLog receives one line per request
+     * @throws IOException if the address cannot be bound
+     */
     public HttpServer(String host, int port, HttpLimits limits, Handler handler, Consumer<String> accessLog) throws IOException {
         this.limits = limits;
         this.handler = handler;
@@ -57,6 +70,7 @@ public final class HttpServer implements AutoCloseable {
         acceptor.start();
     }
 
+    /** @return the port the server listens on */
     public int port() {
         return socket.getLocalPort();
     }
