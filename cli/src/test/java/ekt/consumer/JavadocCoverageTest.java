@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,23 +57,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reporting (another JDK, another locale).
  */
 class JavadocCoverageTest {
-    /**
-     * Sources the lead is rewriting now: their missing comments are counted and printed but do not
-     * fail the test. Entries are paths under {@code src/main/java}; one ending in {@code /} is a
-     * package (its own files, not its subpackages). Delete this constant once they are documented.
-     */
-    private static final Set<String> LEAD_IN_PROGRESS = Set.of(
-            "ekt/sample/",
-            "ekt/pipeline/",
-            "ekt/pipeline/teacher/",
-            "ekt/core/SamplingOptions.java",
-            "ekt/core/GeneratedSample.java",
-            "ekt/core/Sampler.java",
-            "ekt/train/Progress.java",
-            "ekt/sample/Generation.java",
-            "ekt/pipeline/RunConfig.java",
-            "ekt/pipeline/Experiment.java");
-
     private static final List<String> MODULES = List.of("engine", "pipeline", "cli");
     private static final String SOURCE_ROOT = "src/main/java/";
     private static final String MISSING_COMMENT = "no comment";
@@ -99,9 +81,6 @@ class JavadocCoverageTest {
         Path repo = Path.of(System.getProperty("ekt.repo.dir", "..")).toAbsolutePath().normalize();
         List<Path> roots = MODULES.stream().map(m -> repo.resolve(m).resolve(SOURCE_ROOT)).toList();
         for (Path root : roots) assertTrue(Files.isDirectory(root), "no source root " + root);
-        for (String entry : LEAD_IN_PROGRESS)
-            assertTrue(roots.stream().anyMatch(r -> Files.exists(r.resolve(entry))),
-                    "LEAD_IN_PROGRESS names " + entry + ", which no module has");
 
         List<Missing> missing = compile(repo, roots, classes);
 
@@ -110,16 +89,7 @@ class JavadocCoverageTest {
                 PROBE_NAME + ":8: bare(): " + MISSING_COMMENT), probe,
                 "the probe's undocumented members must be reported: has doclint's output changed?");
 
-        List<Missing> real = missing.stream().filter(m -> !m.file().equals(PROBE_NAME)).toList();
-        Map<String, Integer> skipped = new TreeMap<>();
-        List<String> failures = new ArrayList<>();
-        for (Missing m : real) {
-            String entry = inProgress(m.file().substring(m.file().indexOf(SOURCE_ROOT) + SOURCE_ROOT.length()));
-            if (entry != null) skipped.merge(entry, 1, Integer::sum);
-            else failures.add(m.toString());
-        }
-        System.out.println("JavadocCoverageTest: " + failures.size() + " missing, " + real.size() + " with "
-                + "LEAD_IN_PROGRESS, of those skipped per entry: " + skipped);
+        List<String> failures = missing.stream().filter(m -> !m.file().equals(PROBE_NAME)).map(Missing::toString).toList();
         assertTrue(failures.isEmpty(), failures.size() + " public types/members lack javadoc:\n"
                 + String.join("\n", failures));
     }
@@ -130,13 +100,6 @@ class JavadocCoverageTest {
         public String toString() {
             return file + ":" + line + ": " + what;
         }
-    }
-
-    /** The LEAD_IN_PROGRESS entry that covers a file: the file itself, else its package; null if none. */
-    private static String inProgress(String file) {
-        if (LEAD_IN_PROGRESS.contains(file)) return file;
-        String pkg = file.substring(0, file.lastIndexOf('/') + 1);
-        return LEAD_IN_PROGRESS.contains(pkg) ? pkg : null;
     }
 
     /** Compiles the sources of every root plus the probe once; the missing comments, sorted by file and line. */
