@@ -27,6 +27,9 @@ import java.util.concurrent.Callable;
 /** {@code ekt sample}: n samples per prompt record, written as JSONL sample records. */
 @Command(name = "sample", description = "Sample completions for JSONL prompts with the native engine.")
 final class SampleCommand implements Callable<Integer> {
+    /** The engine's defaults, written once in {@link SamplingOptions.Builder}; the options below start from them. */
+    static final SamplingOptions DEFAULTS = SamplingOptions.builder().build();
+
     @Mixin
     ModelCommand.ModelOption model = new ModelCommand.ModelOption();
     @Option(names = "--prompts", required = true,
@@ -34,18 +37,18 @@ final class SampleCommand implements Callable<Integer> {
     Path prompts;
     @Option(names = "--out", required = true, description = "JSONL of sample records")
     Path out;
-    @Option(names = "--n", defaultValue = "1", description = "samples per prompt (default: ${DEFAULT-VALUE})")
-    int n;
-    @Option(names = "--temperature", defaultValue = "1.0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
-    double temperature;
-    @Option(names = "--top-k", defaultValue = "0", description = "0 = off (default: ${DEFAULT-VALUE})")
-    int topK;
-    @Option(names = "--top-p", defaultValue = "1.0", description = "(default: ${DEFAULT-VALUE})")
-    double topP;
-    @Option(names = "--max-new-tokens", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
-    int maxNewTokens;
-    @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--n", description = "samples per prompt (default: ${DEFAULT-VALUE})")
+    int n = DEFAULTS.n();
+    @Option(names = "--temperature", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    double temperature = DEFAULTS.temperature();
+    @Option(names = "--top-k", description = "0 = off (default: ${DEFAULT-VALUE})")
+    int topK = DEFAULTS.topK();
+    @Option(names = "--top-p", description = "(default: ${DEFAULT-VALUE})")
+    double topP = DEFAULTS.topP();
+    @Option(names = "--max-new-tokens", description = "(default: ${DEFAULT-VALUE})")
+    int maxNewTokens = DEFAULTS.maxNewTokens();
+    @Option(names = "--seed", description = "(default: ${DEFAULT-VALUE})")
+    long seed = DEFAULTS.seed();
     @Option(names = "--eos", description = "end-of-sequence id (default: the model config's; -1: none)")
     Integer eos;
     @Option(names = "--stop", description = "stop right after this text (\\n, \\t escapes); repeatable")
@@ -56,15 +59,15 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--stop-tokens", description = "stop once the ids end with this comma-separated sequence; repeatable")
     List<String> stopTokens = new ArrayList<>();
     @Option(names = "--max-batch", description = "samples decoded together, at most (default: ${DEFAULT-VALUE})")
-    int batch = 256;  // no defaultValue: see Renamed
+    int batch = DEFAULTS.maxBatch();  // no defaultValue: see Renamed
 
     @Option(names = "--batch", hidden = true)
     void oldBatch(int value) {
         Renamed.warn("--batch", "--max-batch");
         batch = value;
     }
-    @Option(names = "--memory-mb", defaultValue = "0", description = "budget for caches/activations; 0 = min(8 GiB, RAM/4)")
-    long memoryMb;
+    @Option(names = "--memory-mb", description = "budget for caches/activations; 0 = min(8 GiB, RAM/4)")
+    long memoryMb = DEFAULTS.memoryBudgetMb();
     @Option(names = "--no-share-prompt", description = "prefill the prompt once per sample (naive baseline)")
     boolean noSharePrompt;
     @Option(names = "--no-token-logprobs", description = "leave the per-token \"logprobs\" array out of the records")

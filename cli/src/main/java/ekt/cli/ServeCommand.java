@@ -20,6 +20,9 @@ import java.util.concurrent.CountDownLatch;
         "checkpoint's tokenizer_config.json has a chat_template), GET /v1/models, /health, /metrics. Concurrent requests decode",
         "together in one continuously batched engine. Ctrl-C (SIGTERM) stops taking requests and finishes the ones in progress."})
 final class ServeCommand implements Callable<Integer> {
+    /** The server's defaults, written once in {@link ServeSettings#defaults}; the options below start from them. */
+    static final ServeSettings DEFAULTS = ServeSettings.defaults(null);
+
     @Option(names = "--model", required = true, description = "checkpoint directory with a tokenizer")
     Path model;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE}, this machine only)")
@@ -30,18 +33,18 @@ final class ServeCommand implements Callable<Integer> {
     String apiKey = System.getenv("EKT_API_KEY");
     @Option(names = "--served-model-name", description = "the model name clients use (default: the directory's name)")
     String servedModelName;
-    @Option(names = "--max-batch", defaultValue = "256", description = "samples decoded together (default: ${DEFAULT-VALUE})")
-    int maxBatch;
-    @Option(names = "--max-requests", defaultValue = "256", description = "requests queued or decoding at once; more get 429 (default: ${DEFAULT-VALUE})")
-    int maxRequests;
-    @Option(names = "--max-tokens", defaultValue = "2048", description = "largest max_tokens (default: ${DEFAULT-VALUE}, at most the context)")
-    int maxTokens;
-    @Option(names = "--max-n", defaultValue = "128", description = "largest n / best_of (default: ${DEFAULT-VALUE})")
-    int maxN;
-    @Option(names = "--max-total-tokens", defaultValue = "65536", description = "largest n × max_tokens per prompt (default: ${DEFAULT-VALUE})")
-    long maxTotalTokens;
-    @Option(names = "--max-body-mb", defaultValue = "8", description = "largest request body in MiB; larger get 413 (default: ${DEFAULT-VALUE})")
-    long maxBodyMb;
+    @Option(names = "--max-batch", description = "samples decoded together (default: ${DEFAULT-VALUE})")
+    int maxBatch = DEFAULTS.maxBatch();
+    @Option(names = "--max-requests", description = "requests queued or decoding at once; more get 429 (default: ${DEFAULT-VALUE})")
+    int maxRequests = DEFAULTS.maxRequests();
+    @Option(names = "--max-tokens", description = "largest max_tokens (default: ${DEFAULT-VALUE}, at most the context)")
+    int maxTokens = DEFAULTS.maxTokens();
+    @Option(names = "--max-n", description = "largest n / best_of (default: ${DEFAULT-VALUE})")
+    int maxN = DEFAULTS.maxN();
+    @Option(names = "--max-total-tokens", description = "largest n × max_tokens per prompt (default: ${DEFAULT-VALUE})")
+    long maxTotalTokens = DEFAULTS.maxTotalTokens();
+    @Option(names = "--max-body-mb", description = "largest request body in MiB; larger get 413 (default: ${DEFAULT-VALUE})")
+    long maxBodyMb = DEFAULTS.http().maxBodyBytes() >> 20;
     @picocli.CommandLine.Mixin
     DeviceOptions device = new DeviceOptions();
 
@@ -50,15 +53,15 @@ final class ServeCommand implements Callable<Integer> {
         Renamed.obsolete("--threads", "concurrent requests now decode together in one batch (see --max-requests)");
     }
 
-    @Option(names = "--memory-budget-mb", defaultValue = "0", description = "engine caches and activations (default: min(8 GiB, RAM/4))")
-    long memoryBudgetMb;
+    @Option(names = "--memory-budget-mb", description = "engine caches and activations; 0 = min(8 GiB, RAM/4) (default: ${DEFAULT-VALUE})")
+    long memoryBudgetMb = DEFAULTS.memoryBudgetMb();
 
     @Override
     public Integer call() throws Exception {
         String name = servedModelName != null ? servedModelName : model.toAbsolutePath().normalize().getFileName().toString();
         HttpLimits d = HttpLimits.defaults();
         ServeSettings settings = new ServeSettings(name, apiKey == null || apiKey.isBlank() ? null : apiKey, maxN, maxTokens, maxTotalTokens,
-                ServeSettings.defaults(name).maxLogprobs(), maxRequests, maxBatch, memoryBudgetMb,
+                DEFAULTS.maxLogprobs(), maxRequests, maxBatch, memoryBudgetMb,
                 new HttpLimits(d.maxHeaderBytes(), maxBodyMb << 20, d.headerTimeout(), d.bodyTimeout(), d.idleTimeout(), d.maxConnections()));
         Placement placement = device.placement();  // a missing GPU fails before any file is read
         Tokenizer tokenizer = Tokenizer.load(model);

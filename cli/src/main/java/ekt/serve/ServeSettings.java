@@ -1,5 +1,6 @@
 package ekt.serve;
 
+import ekt.core.SamplingOptions;
 import ekt.serve.http.HttpLimits;
 
 /**
@@ -24,7 +25,8 @@ public record ServeSettings(String modelName, String apiKey, int maxN, int maxTo
      *         tokens per prompt, 20 logprobs, 256 requests and batch rows, the engine's memory default
      */
     public static ServeSettings defaults(String modelName) {
-        return new ServeSettings(modelName, null, 128, 2048, 65536, 20, 256, 256, 0, HttpLimits.defaults());
+        SamplingOptions engine = SamplingOptions.builder().build();
+        return new ServeSettings(modelName, null, 128, 2048, 65536, 20, 256, engine.maxBatch(), engine.memoryBudgetMb(), HttpLimits.defaults());
     }
 
     /** @return these settings requiring {@code key} as bearer token (null: no authentication) */

@@ -60,7 +60,7 @@ class ScoreCommandTest {
 
         // the pipeline's evaluation stage: greedy = the replay's sample 0, n = 5 samples
         RunDirectory run = RunDirectory.open(dir.resolve("run"), Json.object().put("test", "score"), Map.of());
-        RunConfig.Evaluation eval = new RunConfig.Evaluation(5, 0.6, 50, 150, true, List.of(1, 10, 100), 1L);
+        RunConfig.Evaluation eval = RunConfig.Evaluation.builder().n(5).temperature(0.6).topK(50).maxNewTokens(150).greedy(true).k(1, 10, 100).seed(1).build();
         EvaluateStage.Result staged;
         try (ExecutorPool pool = ExecutorPool.start(ExecConfig.defaults().withWorkers(1).withChecker(AnswerChecker.PAPER))) {
             staged = EvaluateStage.run(run, "m", new ReplayCompleter(replay, "test-", e -> { throw e; }), problems,

@@ -46,7 +46,7 @@ class TrainDefaultsTest {
 
     @Test
     void aConfigsStudentSectionDefaultsToTheBuilders() {
-        RunConfig.Student s = new RunConfig.Student("m", null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        RunConfig.Student s = RunConfig.Student.builder("m").build();
         assertEquals(BUILDER.epochs(), s.epochs());
         assertEquals(BUILDER.lr(), s.lr());
         assertEquals(BUILDER.weightDecay(), s.weightDecay());

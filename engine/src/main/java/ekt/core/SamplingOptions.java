@@ -7,10 +7,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
 /**
- * What to sample: n samples per prompt with temperature (0 = greedy), top-k (0 = off), top-p,
- * at most maxNewTokens each, from the random streams of {@code seed}; stop rules; engine sizing.
- * Defaults: see {@link #builder()}.
+ * What to sample: the one options type of every completer (engine, HTTP, replay), {@code ekt sample}
+ * and the pipeline's stages. Defaults are written once, in {@link Builder}; the native core gets
+ * every value explicitly ({@link #toJson()}).
  *
+ * @param n             samples per prompt
+ * @param temperature   0 = greedy
+ * @param topK          keep the k most likely tokens; 0 = off
+ * @param topP          keep the smallest set of tokens whose probability reaches p; 1 = off
+ * @param maxNewTokens  generated tokens per sample at most
+ * @param seed          the random streams' seed: a sample is reproducible from (seed, prompt id, index)
+ * @param stopTokens    token-id sequences that end a sample (kept in it)
+ * @param stopStrings   text rules that end a sample (kept in its text; need a tokenizer)
  * @param eosTokenId    null: the model config's; -1: no end-of-sequence token
  * @param sharePrompt   false: every sample prefills its own copy of the prompt (the naive
  *                      baseline, for benchmarks)
@@ -25,6 +33,7 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
                               boolean sharePrompt, int maxBatch, long memoryBudgetMb, String attention,
                               boolean tokenEvents) {
 
+    /** Copies the stop lists. */
     public SamplingOptions {
         stopTokens = List.copyOf(stopTokens);
         stopStrings = List.copyOf(stopStrings);
@@ -40,6 +49,7 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         return builder().n(1).temperature(0).maxNewTokens(maxNewTokens).build();
     }
 
+    /** A builder holding these options, to change some of them. */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.n = n;
@@ -77,6 +87,11 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         return o.toString();
     }
 
+    /**
+     * Named construction; its field initialisers are the engine's defaults: 1 sample, temperature 1,
+     * no top-k or top-p, 128 new tokens, seed 0, the model's EOS, no stop rules, shared prompts,
+     * batches of up to 256 samples, the default memory budget, shared attention, no token events.
+     */
     public static final class Builder {
         private int n = 1;
         private double temperature = 1.0;
@@ -93,21 +108,36 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         private String attention = "shared";
         private boolean tokenEvents = false;
 
+        /** @param v samples per prompt */
         public Builder n(int v) { n = v; return this; }
+        /** @param v 0 = greedy */
         public Builder temperature(double v) { temperature = v; return this; }
+        /** @param v 0 = off */
         public Builder topK(int v) { topK = v; return this; }
+        /** @param v 1 = off */
         public Builder topP(double v) { topP = v; return this; }
+        /** @param v generated tokens per sample at most */
         public Builder maxNewTokens(int v) { maxNewTokens = v; return this; }
+        /** @param v the random streams' seed */
         public Builder seed(long v) { seed = v; return this; }
+        /** @param v null: the model config's; -1: none */
         public Builder eosTokenId(Integer v) { eosTokenId = v; return this; }
+        /** @param v token-id stop sequences */
         public Builder stopTokens(List<int[]> v) { stopTokens = v; return this; }
+        /** @param v text stop rules */
         public Builder stopStrings(List<StopString> v) { stopStrings = v; return this; }
+        /** @param v false: every sample prefills its own prompt copy */
         public Builder sharePrompt(boolean v) { sharePrompt = v; return this; }
+        /** @param v samples decoded together at most */
         public Builder maxBatch(int v) { maxBatch = v; return this; }
+        /** @param v 0: min(8 GiB, RAM/4) */
         public Builder memoryBudgetMb(long v) { memoryBudgetMb = v; return this; }
+        /** @param v shared, torch or gather */
         public Builder attention(String v) { attention = v; return this; }
+        /** @param v report every drawn token instead of collecting samples */
         public Builder tokenEvents(boolean v) { tokenEvents = v; return this; }
 
+        /** The options. */
         public SamplingOptions build() {
             return new SamplingOptions(n, temperature, topK, topP, maxNewTokens, seed, eosTokenId, stopTokens,
                     stopStrings, sharePrompt, maxBatch, memoryBudgetMb, attention, tokenEvents);

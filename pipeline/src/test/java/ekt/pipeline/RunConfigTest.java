@@ -81,8 +81,8 @@ class RunConfigTest {
         }
         assertEquals(a, b, "nothing but the seeds differs");
         assertTrue(!c.toJson().get("evaluation").has("ks"), "the derived k array is not part of the config");
-        RunConfig.Evaluation e = new RunConfig.Evaluation(null, null, null, null, null, List.of(4, 1, 4), null);
+        RunConfig.Evaluation e = RunConfig.Evaluation.builder().k(4, 1, 4).build();
         assertEquals(List.of(1, 4), java.util.Arrays.stream(e.ks()).boxed().toList());
-        assertThrows(IllegalArgumentException.class, () -> new RunConfig.Evaluation(null, null, null, null, null, List.of(0), null));
+        assertThrows(IllegalArgumentException.class, () -> RunConfig.Evaluation.builder().k(0).build());
     }
 }
