@@ -8,6 +8,7 @@ package ekt.core;
  * @param tokens    generated ids; with {@link Finish#EOS} the last one is the EOS token, with
  *                  {@link Finish#STOP} the last one completed the stop match
  * @param logprobs  per token: log-softmax of the model's raw logits (temperature 1, no top-k/top-p)
+ * @param finish    why the sample ended (length limit, EOS or a stop match)
  * @param textBytes length in bytes of the sample's text (the tokens' bytes, EOS excluded, cut right
  *                  after a stop-string match); -1 when the sampler has no token byte table
  * @param seconds   wall time from the sample's first token to its last

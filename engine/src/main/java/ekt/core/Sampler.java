@@ -28,6 +28,11 @@ public final class Sampler implements AutoCloseable {
         this.handle = handle;
     }
 
+    /**
+     * Creates a sampling session on an open model; nothing is queued yet.
+     *
+     * @throws EktException if the native engine rejects the options (the message says which)
+     */
     public static Sampler open(Model model, SamplingOptions options) {
         SampleNative.ekt_sampler h = SampleNative.ekt_sampler_create(model.live(), options.toJson());
         if (h == null || h.isNull()) throw Native.error("creating sampler");

@@ -41,6 +41,7 @@ public final class ServingEngine implements AutoCloseable {
 
     /** Receives a request's tokens on the engine thread; must return quickly. */
     public interface Listener {
+        /** One drawn token of one of the request's samples; the event with a non-null finish is its sample's last. */
         void token(TokenEvent event);
 
         /** The request failed in the engine (its remaining samples are dropped). */
@@ -77,6 +78,10 @@ public final class ServingEngine implements AutoCloseable {
             this.unfinished = samples;
         }
 
+        /**
+         * Cancels the request from any thread; calling it again does nothing. The listener may still
+         * get the tokens of a decode step already under way, then nothing more ({@code failed} is not called).
+         */
         public void cancel() {
             if (cancelled) return;
             cancelledAtStep = steps.get();
@@ -113,6 +118,7 @@ public final class ServingEngine implements AutoCloseable {
         thread.start();
     }
 
+    /** The settings the engine was created with. */
     public Settings settings() {
         return settings;
     }
@@ -151,18 +157,22 @@ public final class ServingEngine implements AutoCloseable {
         return waitingPrompts + incoming.size();
     }
 
+    /** Rows (samples) in the decoding batch after the last decode step. */
     public long liveRows() {
         return liveRows;
     }
 
+    /** Tokens drawn since the engine started, over all requests (cancelled ones included). */
     public long tokensGenerated() {
         return tokens.get();
     }
 
+    /** Decode steps run since the engine started (one step draws a token for every live row). */
     public long decodeSteps() {
         return steps.get();
     }
 
+    /** Requests cancelled while in the batch (not those cancelled before admission or after they finished). */
     public long cancelledRequests() {
         return cancelled.get();
     }

@@ -12,8 +12,10 @@ import java.util.Optional;
  * and text training records on top.
  */
 public interface TextCodec {
+    /** The token ids of {@code text}; special-token text such as {@code <|endoftext|>} stays plain text, no BOS/EOS is added. */
     int[] encode(String text);
 
+    /** The text of {@code tokens} (special tokens as their text; bytes that are not valid UTF-8 become U+FFFD). */
     String decode(int[] tokens);
 
     /**

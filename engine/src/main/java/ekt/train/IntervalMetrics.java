@@ -3,7 +3,19 @@ package ekt.train;
 import java.util.List;
 import java.util.Locale;
 
-/** Training metrics over an interval of steps: mean loss, latest lr, throughput, MFU. */
+/**
+ * Training metrics over an interval of steps: mean loss, latest lr, throughput, MFU.
+ *
+ * @param step            optimizer steps completed at the interval's end
+ * @param totalSteps      steps of the whole schedule (steps per epoch times epochs)
+ * @param epoch           epoch of the interval's last step, from 0
+ * @param steps           optimizer steps in the interval
+ * @param loss            mean of the steps' losses (ceLoss + kdWeight * kdLoss, nats per token)
+ * @param lr              learning rate of the interval's last step
+ * @param tokensPerSecond computed tokens (positions the forward passes ran over) per wall-clock second of the steps
+ * @param gflopsPerSecond model GFLOP per wall-clock second of the steps
+ * @param mfu             model FLOPs utilisation: gflopsPerSecond over the configured peak (0..1)
+ */
 public record IntervalMetrics(long step, long totalSteps, int epoch, int steps, double loss, double lr, double tokensPerSecond,
                        double gflopsPerSecond, double mfu) {
 

@@ -5,6 +5,7 @@ package ekt.exec;
  * itself (the pipeline's execution stages do, so selection reads one stage only; {@code ekt exec}
  * does not). Read and written by {@link ExecRecords#CODEC}.
  *
+ * @param result  the program's outcome
  * @param program the executed (truncated) program, or null when not recorded
  */
 public record ExecRecord(ExecResult result, String program) {

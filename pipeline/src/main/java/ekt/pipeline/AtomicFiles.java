@@ -22,10 +22,17 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /** Writes {@code contents} as UTF-8, atomically; see {@link #write(Path, byte[])}. */
     public static void write(Path target, String contents) {
         write(target, contents.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Replaces {@code target} with {@code contents}: writes and syncs a temporary sibling, then
+     * renames it over the target. Creates missing parent directories.
+     *
+     * @throws UncheckedIOException if the file cannot be written or moved (the target is then unchanged)
+     */
     public static void write(Path target, byte[] contents) {
         Path tmp = target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {

@@ -27,7 +27,12 @@ public final class ConfigCheck {
     }
 
     /** Which checkpoint of a fine-tuned method is scored on the test set. */
-    public enum Checkpoint { FINAL, BEST_DEV }
+    public enum Checkpoint {
+        /** The last checkpoint of training ({@code final}). */
+        FINAL,
+        /** The weights with the best dev greedy pass@1 ({@code best_dev}; needs a dev split and dev evaluations). */
+        BEST_DEV
+    }
 
     /** The problems of a config that need no file to find; empty when it is valid. */
     public static List<String> structure(RunConfig c) {

@@ -42,7 +42,9 @@ import java.util.stream.Stream;
  * record and saves the best weights, between barriers named after the evaluation.
  */
 public final class DevMonitor {
+    /** The evaluation records in the stage directory, one JSON object per line (see the class comment). */
     public static final String FILE = "dev_eval.jsonl";
+    /** The folder in the stage directory holding the weights with the best dev pass@1 so far, a model directory. */
     public static final String BEST = "best-dev";
     /** The per-problem outcomes, {@code DIR/step-N/part-K.jsonl}: execution records with the program. */
     public static final String DIR = "dev-eval";

@@ -24,7 +24,12 @@ public final class EvaluateStage {
     private EvaluateStage() {
     }
 
-    /** A method's scores and the line counts of its first correct program per solved problem. */
+    /**
+     * A method's scores and the line counts of its first correct program per solved problem.
+     *
+     * @param scores       per problem: sampled programs, correct ones, greedy result
+     * @param programLines non-blank lines of the first correct sampled program of each problem that has one
+     */
     public record Result(Scores scores, int[] programLines) {
     }
 

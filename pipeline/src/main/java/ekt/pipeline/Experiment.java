@@ -53,6 +53,16 @@ public final class Experiment {
     private List<MethodResult> results = List.of();
     private final PromptCap teacherCap, studentCap, fewShotStudentCap;
 
+    /**
+     * Validates the config, loads the problems and opens the run directory (creating it, or
+     * resuming the run already there); no stage runs yet.
+     *
+     * @param configDir the directory relative paths in the config are resolved against
+     * @param out       the run directory
+     * @throws IllegalArgumentException if the config is invalid (every problem listed), a configured device is
+     *                                  missing, or a problems file has no usable problem
+     * @throws IllegalStateException    if {@code out} holds a run created with a different config
+     */
     public Experiment(RunConfig config, Path configDir, Path out) {
         ConfigCheck.require(config, configDir, "in " + configDir);  // before any stage runs or the run directory is made
         this.config = config;

@@ -13,9 +13,11 @@ import java.util.function.Function;
  * loses its start and the question, which comes last, is kept. The cut falls on a token boundary
  * of {@code codec} and the result is an exact suffix of the prompt's text.
  *
+ * @param codec     the tokenizer the limit is counted in (the model that gets the prompt); unused when maxTokens is 0
  * @param maxTokens 0 for no limit
  */
 public record PromptCap(TextCodec codec, int maxTokens) {
+    /** @throws IllegalArgumentException if {@code maxTokens} is negative */
     public PromptCap {
         if (maxTokens < 0) throw new IllegalArgumentException("prompt cap must be >= 0 tokens, got " + maxTokens);
     }

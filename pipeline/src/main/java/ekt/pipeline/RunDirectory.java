@@ -18,7 +18,15 @@ import java.util.Map;
  * refused, so results of two configurations never mix.
  */
 public final class RunDirectory {
-    public enum Status { PENDING, RUNNING, DONE }
+    /** Where a stage stands, as the manifest records it ({@code "status"}, lower case). */
+    public enum Status {
+        /** Not started: the manifest has no status for the stage. */
+        PENDING,
+        /** Started and not finished, or interrupted: a resumed run continues it. */
+        RUNNING,
+        /** Finished; a resumed run skips it. */
+        DONE
+    }
 
     private final Path root;
     private final ObjectNode manifest;
@@ -28,6 +36,14 @@ public final class RunDirectory {
         this.manifest = manifest;
     }
 
+    /**
+     * Opens the run in {@code root}, creating the folder and its manifest if it has none.
+     *
+     * @param config   the run's identity: a run that exists must have been created with an equal config
+     * @param versions software versions recorded in a new manifest (an existing one keeps its own)
+     * @throws IllegalStateException if {@code root} holds a run created with a different config
+     * @throws UncheckedIOException  if the manifest cannot be read or written
+     */
     public static RunDirectory open(Path root, JsonNode config, Map<String, String> versions) {
         Path file = root.resolve("manifest.json");
         try {
@@ -54,23 +70,28 @@ public final class RunDirectory {
         return run;
     }
 
+    /** The run's folder. */
     public Path root() {
         return root;
     }
 
+    /** The config the run was created with, as the manifest holds it (do not modify). */
     public JsonNode config() {
         return manifest.get("config");
     }
 
+    /** The folder of a stage's outputs, {@code root/stage} (not created here). */
     public Path stageDir(String stage) {
         return root.resolve(stage);
     }
 
+    /** The stage's status; {@link Status#PENDING} for a stage the manifest does not know. */
     public synchronized Status status(String stage) {
         JsonNode s = manifest.path("stages").path(stage).path("status");
         return s.isMissingNode() ? Status.PENDING : Status.valueOf(s.asText().toUpperCase());
     }
 
+    /** Marks the stage running and saves the manifest; the first start time is kept when a stage is resumed. */
     public synchronized void started(String stage) {
         ObjectNode s = stageNode(stage);
         if (!s.has("started")) s.put("started", Instant.now().toString());
@@ -88,6 +109,7 @@ public final class RunDirectory {
         save();
     }
 
+    /** Marks the stage done with its final counts (replacing earlier ones) and end time, and saves the manifest. */
     public synchronized void done(String stage, Map<String, ? extends Number> counts) {
         progress(stage, counts);
         ObjectNode s = stageNode(stage);
@@ -128,6 +150,7 @@ public final class RunDirectory {
         return manifest.get("stages").deepCopy();
     }
 
+    /** The counts last recorded for the stage; a missing node (never null) when it has none. */
     public synchronized JsonNode counts(String stage) {
         return manifest.path("stages").path(stage).path("counts");
     }

@@ -15,11 +15,22 @@ import java.util.Map;
  * completion) with the configured policy, and records how many problems the teacher solved.
  */
 public final class SelectStage {
+    /** The training pairs' file in the stage directory, one {@link Selection.Pair} per line. */
     public static final String FILE = "train.jsonl";
 
     private SelectStage() {
     }
 
+    /**
+     * Selects the training pairs from the execution stage's records and writes them, or returns the
+     * file of a stage already done. The manifest gets the counts problems, solved (problems with
+     * a correct program) and pairs.
+     *
+     * @param execStage     the execution stage whose parts hold the checked programs
+     * @param problems      the problems in output order; a program of a problem not listed is ignored
+     * @param maxPerProblem the most pairs per problem under {@link Selection.Policy#DISTINCT}
+     * @return {@code stage/train.jsonl}
+     */
     public static Path run(RunDirectory run, String execStage, String stage, List<Problem> problems, Selection.Policy policy, int maxPerProblem) {
         Path out = run.stageDir(stage).resolve(FILE);
         if (run.status(stage) == RunDirectory.Status.DONE) return out;

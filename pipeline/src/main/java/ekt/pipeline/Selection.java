@@ -16,13 +16,31 @@ import java.util.Set;
  * programs per problem that differ after normalisation (an extension the paper did not test).
  */
 public final class Selection {
-    public enum Policy { FIRST, DISTINCT }
+    /** How many correct programs of a problem to keep. */
+    public enum Policy {
+        /** The first correct sample only (the paper). */
+        FIRST,
+        /** Up to {@code maxPerProblem} correct programs that differ after {@link Selection#normalize}, in sample order. */
+        DISTINCT
+    }
 
-    /** A correct program of one problem, in sample order. */
+    /**
+     * A correct program of one problem, in sample order.
+     *
+     * @param sample  the sample's index among the problem's samples
+     * @param program the program text (the truncated completion, without the question line)
+     */
     public record Candidate(int sample, String program) {
     }
 
-    /** A selected training example: text = prompt + completion ("# q" + "\n" + program). */
+    /**
+     * A selected training example: text = prompt + completion ("# q" + "\n" + program).
+     *
+     * @param id         the problem's id
+     * @param sample     the index of the sample the program came from
+     * @param prompt     {@code "# " + question} (see {@link Prompts#question})
+     * @param completion {@code "\n" + program}: what the student learns to produce
+     */
     public record Pair(String id, int sample, String prompt, String completion) {
         /** The one reader and writer of training pairs ({@code select/train.jsonl}, expert iteration's pairs). */
         public static final RecordCodec<Pair> CODEC = new RecordCodec<>() {
@@ -59,7 +77,10 @@ public final class Selection {
         return out;
     }
 
-    /** Program text up to whitespace: trailing spaces and blank lines dropped, inner runs collapsed. */
+    /**
+     * Program text up to whitespace: each line stripped of leading and trailing whitespace, blank
+     * lines dropped, inner runs of spaces and tabs collapsed to one space.
+     */
     public static String normalize(String program) {
         StringBuilder sb = new StringBuilder();
         for (String line : program.split("\n")) {

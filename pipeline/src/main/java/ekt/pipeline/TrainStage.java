@@ -34,8 +34,11 @@ import java.util.Optional;
  * gets the base model's tokenizer files so that it is a self-describing model directory.
  */
 public final class TrainStage {
+    /**
+     * The loss curve in every checkpoint directory: a JSON array of {@code [step, loss, cross-entropy,
+     * KL term]} per optimizer step up to the checkpoint's.
+     */
     public static final String LOSS_FILE = "loss.json";
-    /** Dev-set evaluations during training, one JSON record per line, written into the stage directory when configured. */
 
     private TrainStage() {
     }
@@ -43,8 +46,14 @@ public final class TrainStage {
     /**
      * A finished training stage: its final checkpoint, (step, loss, cross-entropy, KL term) points
      * and (step, dev greedy pass@1) points where the stage evaluated on a dev set.
+     *
+     * @param model    the final checkpoint, {@code stage/step-N}, with the base model's tokenizer
+     * @param loss     (step, loss, cross-entropy, KL term) per optimizer step, over every invocation of the stage
+     * @param examples training examples the stage read from its pairs
+     * @param dev      (step, dev greedy pass@1 as a fraction) per dev evaluation; empty without a {@link DevMonitor}
      */
     public record Result(Path model, List<double[]> loss, int examples, List<double[]> dev) {
+        /** The stage's loss and dev curve under {@code label}, for the report. */
         public TrainingCurve curve(String label) {
             return new TrainingCurve(label, loss, dev);
         }
