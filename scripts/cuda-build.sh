@@ -100,3 +100,14 @@ TARGETS="${EKT_CUDA_TARGETS:-ektcore ekt_bench}"
 cmake --build "$BUILD" -j "${EKT_CUDA_JOBS:-$(nproc)}" --target $TARGETS >"$BUILD.build.log" 2>&1 \
   || { tail -80 "$BUILD.build.log"; exit 1; }
 say "compiled and linked $TARGETS in $(( $(date +%s) - start )) s"
+
+# The engine's CUDA native jar (classifier linux-x86_64-cuda, packaged by Maven when this directory
+# exists): the CPU build's JNI glue, which binds only the C API, beside this build's libektcore.so,
+# under the path JavaCPP's Loader looks in. A GPU host puts it on the class path instead of the CPU one.
+JNI="$ROOT/engine/target/classes/ekt/core/linux-x86_64"
+if [ -f "$BUILD/libektcore.so" ] && ls "$JNI"/libjni*.so >/dev/null 2>&1; then
+  STAGE="$ROOT/engine/target/cuda-jar/ekt/core/linux-x86_64"
+  rm -rf "$STAGE" && mkdir -p "$STAGE"
+  cp "$JNI"/libjni*.so "$BUILD/libektcore.so" "$STAGE/"
+  say "staged the linux-x86_64-cuda native jar's libraries in $STAGE"
+fi
