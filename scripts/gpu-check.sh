@@ -2,7 +2,7 @@
 # The GPU check (README, "The paper on a GPU"). On a machine with an NVIDIA GPU, CMake, a C++
 # compiler and a PyTorch 2.x with headers (no Java, no network needed):
 #   1. builds the core and ekt_bench against that PyTorch's libtorch,
-#   2. runs the C++ tests (ctest) on it, then the decoding and sampler tests again on the GPU, and
+#   2. runs the C++ tests (ctest) on it, then the decoding, sampler and memory-release tests again on the GPU, and
 #      the process-group tests with the NCCL backend (a world of one: the path builds and runs),
 #   3. runs scripts/gpu_check.py: logits against Hugging Face transformers on the GPU (float32,
 #      bfloat16), sampling and a training step on the GPT-Neo-1.3B shape against transformers.
@@ -49,8 +49,9 @@ say "ctest (log: $OUT/ctest.log)"
 ctest_status=0
 ctest --test-dir "$BUILD/core" -j "$JOBS" --output-on-failure >"$OUT/ctest.log" 2>&1 || ctest_status=$?
 tail -5 "$OUT/ctest.log"
-say "ctest on the GPU: the decoding and sampler tests with EKT_TEST_DEVICE=cuda (log: $OUT/ctest-cuda.log)"
-EKT_TEST_DEVICE=cuda ctest --test-dir "$BUILD/core" -R Architectures -E '^portable' --output-on-failure >"$OUT/ctest-cuda.log" 2>&1 \
+say "ctest on the GPU: the decoding and sampler tests, and the allocator counters returning to their baseline after"
+say "closing a model, sampler and trainer, with EKT_TEST_DEVICE=cuda (log: $OUT/ctest-cuda.log)"
+EKT_TEST_DEVICE=cuda ctest --test-dir "$BUILD/core" -R 'Architectures|MemoryRelease' -E '^portable' --output-on-failure >"$OUT/ctest-cuda.log" 2>&1 \
   || ctest_status=$?
 tail -5 "$OUT/ctest-cuda.log"
 say "NCCL: a world of one on the GPU, barrier and a bucketed all-reduce checked element by element (log: $OUT/ctest-nccl.log)"

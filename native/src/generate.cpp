@@ -1,12 +1,12 @@
 #include "generate.h"
 
-#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
 #include <algorithm>
 
+#include "device/memory.h"
 #include "error.h"
 
 namespace ekt {
@@ -14,12 +14,6 @@ namespace {
 
 constexpr int64_t kMiB = 1 << 20;
 constexpr int64_t kPrefillChunk = 512;  // prompt positions per prefill forward
-
-int64_t default_memory_bytes() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  const int64_t quarter = pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page / 4 : 2048 * kMiB;
-  return std::min<int64_t>(8192 * kMiB, quarter);
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -35,7 +29,7 @@ Generator::Generator(CausalLM& model, GenerationOptions options)
   defaults_ = std::make_shared<const PromptOptions>(PromptOptions{options_.samples, options_.sampling, options_.max_new_tokens,
                                                                   options_.seed, options_.stops, 0});
   check_prompt_options(*defaults_);
-  budget_ = options_.memory_bytes > 0 ? options_.memory_bytes : default_memory_bytes();
+  budget_ = options_.memory_bytes > 0 ? options_.memory_bytes : default_memory_budget(tensor_options_.device());
 }
 
 void Generator::check_prompt_options(const PromptOptions& o) const {

@@ -39,7 +39,7 @@ struct GenerationOptions {
   // false: each sample prefills its own copy of the prompt (the naive baseline of the benchmarks).
   bool share_prompt = true;
   int64_t max_rows = 256;     // samples decoded together, at most (the memory budget may lower it)
-  int64_t memory_bytes = 0;   // for caches and activations; 0: min(8 GiB, a quarter of RAM)
+  int64_t memory_bytes = 0;   // for caches and activations; 0: default_memory_budget (device/memory.h)
   AttentionPath attention = AttentionPath::kernel;  // tests compare the paths
   // true: every drawn token becomes a TokenEvent (for streaming) and finished samples are not
   // collected in finished(); the server's mode.

@@ -31,7 +31,7 @@ typedef struct ekt_sampler ekt_sampler;
  *   "stop_strings": ["text", {"start": "\nanswer", "end": "\n"}, ...]  see ekt_sampler_set_vocab,
  *   "share_prompt": true (false: every sample prefills its own copy of the prompt: the naive
  *     baseline), "max_batch": rows decoded together (256), "memory_budget_mb": caches and
- *     activations (0 = min(8 GiB, RAM / 4)); the batch shrinks to fit it, and a request whose
+ *     activations (0 = min(8 GiB, RAM / 4) on the CPU, 90% of the free memory on a GPU); the batch shrinks to fit it, and a request whose
  *     single sample does not fit fails with a message, "attention": "shared" (default:
  *     a CPU kernel, torch ops on other devices) | "torch" (torch ops) | "gather" (per-row
  *     gathered keys, the path of architectures that do not call AttentionContext::attend).

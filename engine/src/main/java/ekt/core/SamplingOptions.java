@@ -23,7 +23,7 @@ import java.util.List;
  * @param sharePrompt   false: every sample prefills its own copy of the prompt (the naive
  *                      baseline, for benchmarks)
  * @param maxBatch      samples decoded together at most; the engine lowers it to fit memoryBudgetMb
- * @param memoryBudgetMb for caches and activations; 0 = min(8 GiB, a quarter of RAM)
+ * @param memoryBudgetMb for caches and activations; 0 = the device's default: min(8 GiB, RAM/4) on the CPU, 90% of the free memory on a GPU
  * @param attention     "shared" (default), "torch" or "gather": attention implementations, for tests
  * @param tokenEvents   every drawn token is reported as a {@link TokenEvent} and samples are not
  *                      collected for {@link Sampler#take()} (serving: see {@link Sampler#addPrompt})
@@ -130,7 +130,7 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         public Builder sharePrompt(boolean v) { sharePrompt = v; return this; }
         /** @param v samples decoded together at most */
         public Builder maxBatch(int v) { maxBatch = v; return this; }
-        /** @param v 0: min(8 GiB, RAM/4) */
+        /** @param v 0: min(8 GiB, RAM/4) on the CPU, 90% of the free memory on a GPU */
         public Builder memoryBudgetMb(long v) { memoryBudgetMb = v; return this; }
         /** @param v shared, torch or gather */
         public Builder attention(String v) { attention = v; return this; }
