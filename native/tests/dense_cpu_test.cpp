@@ -1,5 +1,5 @@
-// The decode-step projection kernels against torch's matmul/linear, across row counts and
-// sizes that exercise every block remainder.
+// The decode-step projection kernels against torch's matmul/linear and a float64 reference,
+// across row counts and sizes that exercise every block remainder, and their batch invariance.
 #include <gtest/gtest.h>
 
 #include <cmath>
