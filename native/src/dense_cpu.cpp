@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace ekt {
 namespace {
@@ -35,6 +36,7 @@ constexpr int64_t kLanes = sizeof(V) / sizeof(float);
 
 constexpr int64_t kPrefetchRows = 32;  // in_out: weight rows read ahead (~DRAM latency / row time)
 constexpr int64_t kDotTask = 64;       // out_in: outputs per parallel task
+constexpr int64_t kPackBlocks = 8;     // in_out: row blocks from which panels are packed (AVX2: pays from 4-8)
 
 #define EKT_INLINE inline __attribute__((always_inline))
 
@@ -149,6 +151,7 @@ EKT_INLINE void out_in_outputs(const float* x, int64_t M, int64_t K, const float
 
 // The kernels of one ISA, compiled for it.
 struct Kernels {
+  int64_t rows;   // in_out: rows per block
   int64_t panel;  // in_out: output columns per panel
   void (*in_out)(const float* x, int64_t M, int64_t K, const float* w, int64_t ldw, const float* bias, float* y,
                  int64_t ldy);
@@ -165,7 +168,7 @@ struct Kernels {
                                      float* y, int64_t ldy, int64_t n0, int64_t n1) {                           \
     out_in_outputs<Isa>(x, M, K, w, bias, y, ldy, n0, n1);                                                      \
   }                                                                                                             \
-  constexpr Kernels kKernels##Isa{Isa::kVecs * kLanes<Isa::V>, in_out_##Isa, out_in_##Isa};
+  constexpr Kernels kKernels##Isa{Isa::kRows, Isa::kVecs * kLanes<Isa::V>, in_out_##Isa, out_in_##Isa};
 
 EKT_ISA_KERNELS(Avx512, __attribute__((target("avx512f"))))
 EKT_ISA_KERNELS(Avx2, __attribute__((target("avx2,fma"))))
@@ -201,9 +204,21 @@ torch::Tensor dense_cpu(const torch::Tensor& x, const torch::Tensor& weight, con
   }
   const int64_t panels = N / kern.panel;
   at::parallel_for(0, panels, 1, [&](int64_t begin, int64_t end) {
+    // With many row blocks, each panel is first copied into contiguous memory: its rows, N
+    // floats apart, fall into few L1 sets (N * 4 bytes is a multiple of 1 KiB at every model
+    // width), so re-reading them for every row block misses L1; contiguous, they stream.
+    std::vector<float> packed(M >= kPackBlocks * kern.rows ? static_cast<size_t>(K * kern.panel) : 0);
     for (int64_t p = begin; p < end; ++p) {
       const int64_t n = p * kern.panel;
-      kern.in_out(xp, M, K, wp + n, N, bp ? bp + n : nullptr, yp + n, N);
+      const float* panel = wp + n;
+      int64_t ldw = N;
+      if (!packed.empty()) {
+        for (int64_t k = 0; k < K; ++k)
+          std::memcpy(packed.data() + k * kern.panel, wp + k * N + n, sizeof(float) * kern.panel);
+        panel = packed.data();
+        ldw = kern.panel;
+      }
+      kern.in_out(xp, M, K, panel, ldw, bp ? bp + n : nullptr, yp + n, N);
     }
   });
   // Columns beyond the last whole panel.
