@@ -205,8 +205,8 @@ torch::Tensor dense_cpu(const torch::Tensor& x, const torch::Tensor& weight, con
   const int64_t panels = N / kern.panel;
   at::parallel_for(0, panels, 1, [&](int64_t begin, int64_t end) {
     // With many row blocks, each panel is first copied into contiguous memory: its rows, N
-    // floats apart, fall into few L1 sets (N * 4 bytes is a multiple of 1 KiB at every model
-    // width), so re-reading them for every row block misses L1; contiguous, they stream.
+    // floats apart, fall into few L1 sets (N * 4 bytes is a multiple of 1 KiB at the usual
+    // model widths), so re-reading them for every row block misses L1; contiguous, they stream.
     std::vector<float> packed(M >= kPackBlocks * kern.rows ? static_cast<size_t>(K * kern.panel) : 0);
     for (int64_t p = begin; p < end; ++p) {
       const int64_t n = p * kern.panel;
