@@ -3,8 +3,12 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
+
+#include "error.h"
 
 namespace ekt {
 namespace {
@@ -174,13 +178,21 @@ EKT_ISA_KERNELS(Avx512, __attribute__((target("avx512f"))))
 EKT_ISA_KERNELS(Avx2, __attribute__((target("avx2,fma"))))
 EKT_ISA_KERNELS(Sse2, )
 
-// The widest ISA this CPU has (checked once).
+// The widest ISA this CPU has, or the one EKT_DENSE_ISA names ("avx512", "avx2", "sse2"), so
+// that one machine's tests cover the narrower kernel sets too. Chosen once.
 const Kernels& kernels() {
   static const Kernels chosen = [] {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return kKernelsAvx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kKernelsAvx2;
-    return kKernelsSse2;
+    const bool avx512 = __builtin_cpu_supports("avx512f");
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const char* raw = std::getenv("EKT_DENSE_ISA");
+    const std::string wanted = raw != nullptr ? raw : "";
+    if (wanted.empty()) return avx512 ? kKernelsAvx512 : avx2 ? kKernelsAvx2 : kKernelsSse2;
+    EKT_CHECK(wanted == "avx512" || wanted == "avx2" || wanted == "sse2",
+              "EKT_DENSE_ISA must be avx512, avx2 or sse2, got '" << wanted << "'");
+    EKT_CHECK(wanted != "avx512" || avx512, "EKT_DENSE_ISA=avx512, but this CPU has no AVX-512F");
+    EKT_CHECK(wanted != "avx2" || avx2, "EKT_DENSE_ISA=avx2, but this CPU has no AVX2 with FMA");
+    return wanted == "avx512" ? kKernelsAvx512 : wanted == "avx2" ? kKernelsAvx2 : kKernelsSse2;
   }();
   return chosen;
 }
