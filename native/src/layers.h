@@ -21,7 +21,8 @@ torch::Tensor merge_heads(const torch::Tensor& x);
 enum class WeightLayout { in_out, out_in };
 
 // x (..., in) -> (..., out), plus bias if defined. Float32 inference on the CPU (no gradients)
-// runs dense_cpu.h's kernels (faster than BLAS there; not under EKT_KERNELS=portable);
+// runs dense_cpu.h's kernels (batch-invariant, and faster than BLAS at decode's row counts;
+// not under EKT_KERNELS=portable);
 // everything else, torch.
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, WeightLayout layout);
 

@@ -17,7 +17,7 @@
 namespace ekt {
 
 struct AdamWOptions {
-  double beta1 = 0.9, beta2 = 0.999, eps = 1e-6, weight_decay = 0.1;
+  double beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0;  // the caller's (TrainerOptions::parse)
   int threads = 1;  // CPU threads of the fused update
 };
 

@@ -27,7 +27,7 @@ GenerationOptions parse_options(const char* text, const ModelConfig& config) {
   const JsonOptions in(j, "sampling option");
   PromptOptions base;
   base.stops.eos = config.eos_token_id;
-  const PromptOptions p = read_prompt_options(j, base);
+  const PromptOptions p = read_prompt_options(j, base, true);
   EKT_CHECK(p.top_logprobs == 0, "sampling option 'top_logprobs' is per prompt (ekt_sampler_add_prompt)");
   GenerationOptions o;
   o.samples = p.samples;
@@ -35,11 +35,11 @@ GenerationOptions parse_options(const char* text, const ModelConfig& config) {
   o.max_new_tokens = p.max_new_tokens;
   o.seed = p.seed;
   o.stops = p.stops;
-  o.share_prompt = in.get<bool>("share_prompt", true);
-  o.max_rows = in.get<int64_t>("max_batch", 256);
-  o.memory_bytes = in.get<int64_t>("memory_budget_mb", 0) * (int64_t{1} << 20);
+  o.share_prompt = in.require<bool>("share_prompt");
+  o.max_rows = in.require<int64_t>("max_batch");
+  o.memory_bytes = in.require<int64_t>("memory_budget_mb") * (int64_t{1} << 20);
   o.token_events = in.get<bool>("token_events", false);
-  const std::string attention = in.get<std::string>("attention", "shared");
+  const std::string attention = in.require<std::string>("attention");
   EKT_CHECK(attention == "shared" || attention == "torch" || attention == "gather",
             "sampling option 'attention' must be \"shared\", \"torch\" or \"gather\", got '" << attention << "'");
   o.attention = attention == "gather" ? AttentionPath::gather : attention == "torch" ? AttentionPath::torch : AttentionPath::kernel;

@@ -33,17 +33,21 @@ bool is_prompt_option(const std::string& key) {
   return std::any_of(std::begin(kPromptFields), std::end(kPromptFields), [&](const char* k) { return key == k; });
 }
 
-PromptOptions read_prompt_options(const nlohmann::json& j, PromptOptions o) {
+PromptOptions read_prompt_options(const nlohmann::json& j, PromptOptions o, bool every_field) {
   const JsonOptions in(j, "sampling option");
-  o.samples = in.get<int64_t>("n", o.samples);
-  o.sampling.temperature = in.get<double>("temperature", o.sampling.temperature);
-  o.sampling.top_k = in.get<int64_t>("top_k", o.sampling.top_k);
-  o.sampling.top_p = in.get<double>("top_p", o.sampling.top_p);
-  o.max_new_tokens = in.get<int64_t>("max_new_tokens", o.max_new_tokens);
-  o.seed = in.get<uint64_t>("seed", o.seed);
+  auto field = [&](const char* name, auto current) {
+    return every_field ? in.require<decltype(current)>(name) : in.get(name, current);
+  };
+  o.samples = field("n", o.samples);
+  o.sampling.temperature = field("temperature", o.sampling.temperature);
+  o.sampling.top_k = field("top_k", o.sampling.top_k);
+  o.sampling.top_p = field("top_p", o.sampling.top_p);
+  o.max_new_tokens = field("max_new_tokens", o.max_new_tokens);
+  o.seed = field("seed", o.seed);
   o.stops.eos = in.get<int64_t>("eos_token_id", o.stops.eos);
-  o.stops.token_sequences = in.get<std::vector<std::vector<int64_t>>>("stop_tokens", o.stops.token_sequences);
-  if (j.contains("stop_strings") && !j["stop_strings"].is_null()) o.stops.texts = parse_stop_strings(j["stop_strings"]);
+  o.stops.token_sequences = field("stop_tokens", o.stops.token_sequences);
+  const nlohmann::json texts = field("stop_strings", nlohmann::json());
+  if (!texts.is_null()) o.stops.texts = parse_stop_strings(texts);
   o.top_logprobs = in.get<int64_t>("top_logprobs", o.top_logprobs);
   return o;
 }

@@ -8,9 +8,10 @@
 
 namespace ekt {
 
-// Fields absent from `j` keep `base`'s values. Names: n, temperature, top_k, top_p,
-// max_new_tokens, seed, eos_token_id, stop_tokens, stop_strings, top_logprobs.
-PromptOptions read_prompt_options(const nlohmann::json& j, PromptOptions base);
+// Names: n, temperature, top_k, top_p, max_new_tokens, seed, stop_tokens, stop_strings, and the
+// optional eos_token_id and top_logprobs. With every_field (creating a sampler) each of the others
+// is required; otherwise (a prompt's own options) fields absent from `j` keep `base`'s values.
+PromptOptions read_prompt_options(const nlohmann::json& j, PromptOptions base, bool every_field);
 
 // Whether `key` is one of the fields read_prompt_options reads.
 bool is_prompt_option(const std::string& key);

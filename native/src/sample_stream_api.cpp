@@ -26,7 +26,7 @@ int ekt_sampler_add_prompt(ekt_sampler* s, const int64_t* ids, int64_t length, i
     const nlohmann::json j = ekt::parse_options_json(options_json, "prompt options");
     for (const auto& item : j.items()) EKT_CHECK(ekt::is_prompt_option(item.key()), "unknown prompt option '" << item.key() << "'");
     *index = g.add_prompt(static_cast<uint64_t>(key), std::vector<int64_t>(ids, ids + length),
-                          ekt::read_prompt_options(j, g.defaults()));
+                          ekt::read_prompt_options(j, g.defaults(), false));
   });
 }
 

@@ -11,7 +11,7 @@ namespace ekt {
 struct LrSchedule {
   enum class Kind { kLinear, kCosine, kConstant };
   Kind kind = Kind::kLinear;
-  double base_lr = 1e-4;
+  double base_lr = 0;
   int64_t warmup_steps = 0;
   int64_t total_steps = 0;  // decay reaches 0 here (linear, cosine); unused for constant
 

@@ -29,10 +29,11 @@ struct TrainBatch {
 struct TrainerOptions {
   AdamWOptions adamw;
   LrSchedule schedule;
-  double max_grad_norm = 1.0;  // <= 0 disables clipping
+  // Every value is the caller's (parse() requires each field; the defaults live on the Java side).
+  double max_grad_norm = 0;  // <= 0 disables clipping
   int64_t micro_batch = 0;     // rows per forward/backward; 0 = the whole batch at once
-  double kd_weight = 1.0;      // coefficient of the KL term (teacher runs only)
-  double kd_temperature = 1.0;
+  double kd_weight = 0;        // coefficient of the KL term (teacher runs only)
+  double kd_temperature = 0;
   // Data-parallel worker threads; 0 = the core's intra-op thread count. With more than one,
   // each micro-batch is split across them and every kernel inside runs single-threaded
   // (single-threaded GEMMs on separate cores scale, one multi-threaded GEMM does not); with

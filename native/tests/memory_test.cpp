@@ -15,6 +15,7 @@
 #include "generate.h"
 #include "model_handle.h"
 #include "test_device.h"
+#include "test_options.h"
 #include "trainer.h"
 
 namespace {
@@ -57,7 +58,7 @@ int64_t sample(ekt::CausalLM& model, const torch::Device& device) {
 
 // Three optimizer steps; returns the bytes in use while the trainer was alive (gradients, AdamW moments).
 int64_t train(ekt::CausalLM& model, const torch::Device& device) {
-  ekt::Trainer trainer(model, nullptr, ekt::TrainerOptions::parse({{"lr", 1e-3}, {"total_steps", 3}}));
+  ekt::Trainer trainer(model, nullptr, ekt::TrainerOptions::parse(trainer_options({{"lr", 1e-3}, {"total_steps", 3}})));
   torch::manual_seed(3);
   torch::Tensor ids = torch::randint(0, 4096, {4, 32}, torch::kInt64).to(device);
   torch::Tensor valid = torch::ones({4, 32}, torch::TensorOptions().dtype(torch::kBool).device(device));

@@ -18,6 +18,7 @@
 #include "model_handle.h"
 #include "optimizer.h"
 #include "schedule.h"
+#include "test_options.h"
 #include "trainer.h"
 
 namespace {
@@ -182,7 +183,7 @@ TEST(Init, SameSeedSameWeightsAndHfStyleValues) {
 
 TEST(Trainer, NonFiniteLossLeavesTheWeightsUntouched) {
   auto model = tiny_model(1);
-  ekt::TrainerOptions options = ekt::TrainerOptions::parse({{"lr", 1e-2}, {"total_steps", 10}});
+  ekt::TrainerOptions options = ekt::TrainerOptions::parse(trainer_options({{"lr", 1e-2}}));
   ekt::Trainer trainer(*model->loaded.model, nullptr, options);
   torch::Tensor before = model->loaded.model->params()[0].tensor.clone();
   {
@@ -201,7 +202,8 @@ TEST(Trainer, NonFiniteLossLeavesTheWeightsUntouched) {
 
 TEST(Trainer, SaveRestoreContinuesBitExactly) {
   const std::string dir = testing::TempDir() + "/ekt_train_" + std::to_string(::getpid()) + "/step-2";
-  ekt::TrainerOptions options = ekt::TrainerOptions::parse({{"lr", 1e-2}, {"warmup_steps", 1}, {"total_steps", 5}, {"micro_batch", 2}, {"workers", 2}});
+  ekt::TrainerOptions options = ekt::TrainerOptions::parse(
+      trainer_options({{"lr", 1e-2}, {"warmup_steps", 1}, {"total_steps", 5}, {"micro_batch", 2}, {"workers", 2}}));
   auto a = tiny_model(2);
   std::vector<double> straight;
   {
@@ -269,7 +271,7 @@ TEST(Trainer, CheckpointedActivationsTrainLikeThePlainRun) {
       SCOPED_TRACE(precision);
       const double tolerance = std::string(precision) == "float32" ? 1e-5 : 1e-4;
       std::unique_ptr<ekt_model> plain(ekt_model_init(config, 5, "cpu")), checkpointed(ekt_model_init(config, 5, "cpu"));
-      nlohmann::json options = {{"lr", 1e-2}, {"total_steps", 10}, {"micro_batch", 2}, {"precision", precision}};
+      nlohmann::json options = trainer_options({{"lr", 1e-2}, {"micro_batch", 2}, {"precision", precision}});
       ekt::Trainer a(*plain->loaded.model, nullptr, ekt::TrainerOptions::parse(options));
       options["checkpoint_activations"] = true;
       ekt::Trainer b(*checkpointed->loaded.model, nullptr, ekt::TrainerOptions::parse(options));
@@ -288,10 +290,10 @@ TEST(Trainer, CheckpointedActivationsTrainLikeThePlainRun) {
 }
 
 TEST(Trainer, RejectsBadOptionsAndBatches) {
-  EXPECT_THROW(ekt::TrainerOptions::parse({{"lr", 1e-3}}), ekt::Error);  // linear needs total_steps
-  EXPECT_THROW(ekt::TrainerOptions::parse({{"total_steps", 3}, {"learning_rate", 1}}), ekt::Error);
+  EXPECT_THROW(ekt::TrainerOptions::parse(trainer_options({{"total_steps", 0}})), ekt::Error);  // linear needs it
+  EXPECT_THROW(ekt::TrainerOptions::parse(trainer_options({{"learning_rate", 1}})), ekt::Error);
   auto model = tiny_model(1);
-  ekt::Trainer trainer(*model->loaded.model, nullptr, ekt::TrainerOptions::parse({{"total_steps", 3}}));
+  ekt::Trainer trainer(*model->loaded.model, nullptr, ekt::TrainerOptions::parse(trainer_options({{"total_steps", 3}})));
   ekt::TrainBatch batch = tiny_batch(1);
   batch.ids[0][0] = 31;
   EXPECT_THROW(trainer.step(batch), ekt::Error);

@@ -109,8 +109,9 @@ int sample(const Args& a) {
   const int64_t n = static_cast<int64_t>(number(a, "n", 100)), fresh = static_cast<int64_t>(number(a, "new-tokens", 150));
   char options[512];
   std::snprintf(options, sizeof options,
-                "{\"n\": %lld, \"temperature\": %g, \"top_k\": %lld, \"max_new_tokens\": %lld, \"eos_token_id\": -1, "
-                "\"max_batch\": %lld, \"memory_budget_mb\": %lld, \"seed\": 1}",
+                "{\"n\": %lld, \"temperature\": %g, \"top_k\": %lld, \"top_p\": 1.0, \"max_new_tokens\": %lld, "
+                "\"eos_token_id\": -1, \"stop_tokens\": [], \"stop_strings\": [], \"share_prompt\": true, "
+                "\"attention\": \"shared\", \"max_batch\": %lld, \"memory_budget_mb\": %lld, \"seed\": 1}",
                 static_cast<long long>(n), number(a, "temperature", 0.6), static_cast<long long>(number(a, "top-k", 50)),
                 static_cast<long long>(fresh), static_cast<long long>(number(a, "max-batch", 400)),
                 static_cast<long long>(number(a, "memory-mb", 0)));
@@ -142,10 +143,13 @@ int train(const Args& a) {
   ModelPtr m = load(a, "float32");  // master weights; --precision sets the products' type
   const int64_t rows = static_cast<int64_t>(number(a, "rows", 32)), seq = static_cast<int64_t>(number(a, "seq", 400));
   const int steps = static_cast<int>(number(a, "steps", 4));
-  char options[256];
-  const std::string precision = a.count("precision") ? ", \"precision\": \"" + text(a, "precision") + "\"" : "";
-  std::snprintf(options, sizeof options, "{\"lr\": 1e-5, \"schedule\": \"constant\", \"micro_batch\": %lld%s}",
-                static_cast<long long>(number(a, "micro", 0)), precision.c_str());
+  char options[512];
+  std::snprintf(options, sizeof options,
+                "{\"lr\": 1e-5, \"schedule\": \"constant\", \"warmup_steps\": 0, \"total_steps\": 0, \"beta1\": 0.9, "
+                "\"beta2\": 0.999, \"eps\": 1e-6, \"weight_decay\": 0.1, \"max_grad_norm\": 1.0, \"micro_batch\": %lld, "
+                "\"kd_weight\": 1.0, \"kd_temperature\": 1.0, \"workers\": 0, \"precision\": \"%s\", "
+                "\"checkpoint_activations\": false}",
+                static_cast<long long>(number(a, "micro", 0)), text(a, "precision", "float32").c_str());
   std::unique_ptr<ekt_trainer, void (*)(ekt_trainer*)> t(ekt_trainer_create(m.get(), nullptr, options), ekt_trainer_free);
   check(t != nullptr, "creating the trainer");
   Tokens tokens{11, vocab_of(m.get())};

@@ -23,18 +23,21 @@ extern "C" {
 
 typedef struct ekt_sampler ekt_sampler;
 
-/* options_json (every field optional):
- *   "n": samples per prompt (1), "temperature": 0 = greedy (1.0), "top_k": 0 = off (0),
- *   "top_p": (1.0), "max_new_tokens": (128), "seed": unsigned 64-bit (0),
- *   "eos_token_id": the model config's; -1 = none,
+/* options_json: every field required (a missing one fails, naming it; the defaults are the
+ * caller's, e.g. Java's SamplingOptions) except eos_token_id and token_events:
+ *   "n": samples per prompt, "temperature": 0 = greedy, "top_k": 0 = off, "top_p",
+ *   "max_new_tokens", "seed": unsigned 64-bit,
+ *   "eos_token_id": optional; absent = the model config's; -1 = none,
  *   "stop_tokens": [[id, ...], ...]  stop once the generated ids end with one of these,
  *   "stop_strings": ["text", {"start": "\nanswer", "end": "\n"}, ...]  see ekt_sampler_set_vocab,
- *   "share_prompt": true (false: every sample prefills its own copy of the prompt: the naive
- *     baseline), "max_batch": rows decoded together (256), "memory_budget_mb": caches and
- *     activations (0 = min(8 GiB, RAM / 4) on the CPU, 90% of the free memory on a GPU); the batch shrinks to fit it, and a request whose
- *     single sample does not fit fails with a message, "attention": "shared" (default:
- *     a CPU kernel, torch ops on other devices) | "torch" (torch ops) | "gather" (per-row
- *     gathered keys, the path of architectures that do not call AttentionContext::attend).
+ *   "share_prompt": true, or false: every sample prefills its own copy of the prompt (the naive
+ *     baseline), "max_batch": rows decoded together, "memory_budget_mb": caches and
+ *     activations (0 = min(8 GiB, RAM / 4) on the CPU, 90% of the free memory on a GPU); the
+ *     batch shrinks to fit it, and a request whose
+ *     single sample does not fit fails with a message, "attention": "shared" (a CPU kernel,
+ *     torch ops on other devices) | "torch" (torch ops) | "gather" (per-row gathered keys, the
+ *     path of architectures that do not call AttentionContext::attend),
+ *   "token_events": optional (false).
  * The model must outlive the sampler. */
 EKT_API ekt_sampler* ekt_sampler_create(ekt_model* model, const char* options_json);
 EKT_API void ekt_sampler_free(ekt_sampler* sampler);

@@ -41,10 +41,11 @@ enum {
 
 /* options_json: {"lr", "schedule": "linear"|"cosine"|"constant", "warmup_steps", "total_steps",
  * "beta1", "beta2", "eps", "weight_decay", "max_grad_norm", "micro_batch", "kd_weight",
- * "kd_temperature", "workers", "precision"}; missing fields take the paper's values. "workers"
- * (default 0 = the intra-op thread count) > 1 splits each micro-batch across that many threads
+ * "kd_temperature", "workers", "precision", "checkpoint_activations"}, every field required (a
+ * missing one fails, naming it; the defaults are the caller's, e.g. Java's TrainConfig). "workers"
+ * (0 = the intra-op thread count) > 1 splits each micro-batch across that many threads
  * running single-threaded kernels (CPU only; other devices run one). "precision": "float32"
- * (default) or "bfloat16" (mixed precision: bfloat16 products, float32 master weights, AdamW
+ * or "bfloat16" (mixed precision: bfloat16 products, float32 master weights, AdamW
  * state, softmax, norms and loss; the student must be loaded in float32). teacher may be NULL. */
 EKT_API ekt_trainer* ekt_trainer_create(ekt_model* student, ekt_model* teacher, const char* options_json);
 
