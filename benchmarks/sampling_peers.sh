@@ -10,23 +10,27 @@
 #   shared prompt       one random 400-token prompt, n=100 samples of 150 new tokens
 #                       (ekt: --n 100 --max-batch 100; transformers: num_return_sequences=100)
 #
-# Per workload and engine: warm-up runs, then REPS repetitions of the whole workload and of the same
-# workload with 1 new token (prefill + first token); medians. tokens/s = generated tokens / seconds
-# of the whole workload; ms/step = (whole - first token) / (new tokens - 1), one decode step that
-# gives every row a token; first token s = the 1-token run (prefill, and for ekt its per-process
-# setup). ekt's seconds are its own progress line's (sampling only, after the JVM started and the
-# model loaded; the whole process's wall time is shown too; every run is a fresh process, so ekt's
-# tokens/s include one-time setup that transformers' warm-up calls absorb); transformers' are the
-# generate() call's. Both run 2 threads (EKT_THREADS, torch.set_num_threads) with scripts/env.sh's
-# settings. Prints the machine, date and load before and after, then one table.
+# Per workload and engine: REPS repetitions of the whole workload and of the same workload with 1 new
+# token (prefill + first token); medians. tokens/s = generated tokens / seconds of the whole
+# workload; ms/step = (whole - first token) / (new tokens - 1), one decode step that gives every row
+# a token, prefill excluded; first token s = the 1-token run. transformers: one process, WARMUP
+# untimed generate() calls first, seconds of the generate() call. ekt: every run its own
+# `ekt sample` process, as a user runs it, seconds from its own progress line (sampling only: after
+# the JVM started and the model loaded; the whole process's wall time is shown too); its one-time
+# per-process setup is in its first token s and tokens/s, and out of its ms/step. Both run 2 threads
+# (EKT_THREADS, torch.set_num_threads) with scripts/env.sh's settings. Prints the machine, date and
+# load before and after, then one table.
 #
 # Usage: benchmarks/sampling_peers.sh [options]
 #   --batches "16 64"     decode batch sizes            --new-tokens 128        decode new tokens
 #   --shared-prompt 400   shared prompt length          --shared-n 100          samples of it
 #   --shared-new-tokens 150                             --no-shared             skip that workload
-#   --warmup 1            untimed runs first            --reps 3                timed repetitions
+#   --warmup 1            untimed generate() calls      --reps 3                timed repetitions
 #   --threads 2
-# Full measurement: benchmarks/sampling_peers.sh   (defaults above; a quiet machine, ~25 minutes)
+# Full measurement: benchmarks/sampling_peers.sh   (defaults above; run it on a quiet machine.
+#   Duration on the 2-core AMD EPYC without AVX-512, from a short run at load 5: about 1.7 hours,
+#   most of it ekt's shared-prompt and B=64 runs through dense_cpu's AVX2 path (README "Serving",
+#   open) and transformers' 40,000-token prefill of num_return_sequences=100; --reps 1 takes a third.)
 # Quick check:      benchmarks/sampling_peers.sh --batches 4 --new-tokens 8 --shared-prompt 32 \
 #                       --shared-n 4 --shared-new-tokens 8 --warmup 0 --reps 1
 #
@@ -162,7 +166,6 @@ sys.exit(f"samples shorter than {sys.argv[2]} tokens: {bad[:5]}") if bad else pr
 workload() {  # NAME PROMPTS N BATCH NEW
   local name=$1 file=$2 n=$3 batch=$4 new=$5 r out full="" one="" wall=""
   echo "[$(date -u +%H:%M:%S)] $name: ekt sample" >&2
-  for ((r = 0; r < WARMUP; r++)); do ekt_once "$file" "$n" "$batch" "$new" $((1000 + r)) >/dev/null; done
   for ((r = 0; r < REPS; r++)); do
     out=$(ekt_once "$file" "$n" "$batch" "$new" "$r")
     full+="${out% *},"; wall+="${out#* },"
