@@ -49,15 +49,15 @@ BATCHES="16 64" NEW=128 SHARED_PROMPT=400 SHARED_N=100 SHARED_NEW=150 SHARED=1 W
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --batches) BATCHES="$2"; shift 2 ;;
-    --new-tokens) NEW="$2"; shift 2 ;;
-    --shared-prompt) SHARED_PROMPT="$2"; shift 2 ;;
-    --shared-n) SHARED_N="$2"; shift 2 ;;
-    --shared-new-tokens) SHARED_NEW="$2"; shift 2 ;;
+    --batches) BATCHES="${2:?$1 needs a value}"; shift 2 ;;
+    --new-tokens) NEW="${2:?$1 needs a value}"; shift 2 ;;
+    --shared-prompt) SHARED_PROMPT="${2:?$1 needs a value}"; shift 2 ;;
+    --shared-n) SHARED_N="${2:?$1 needs a value}"; shift 2 ;;
+    --shared-new-tokens) SHARED_NEW="${2:?$1 needs a value}"; shift 2 ;;
     --no-shared) SHARED=0; shift ;;
-    --warmup) WARMUP="$2"; shift 2 ;;
-    --reps) REPS="$2"; shift 2 ;;
-    --threads) THREADS="$2"; shift 2 ;;
+    --warmup) WARMUP="${2:?$1 needs a value}"; shift 2 ;;
+    --reps) REPS="${2:?$1 needs a value}"; shift 2 ;;
+    --threads) THREADS="${2:?$1 needs a value}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "sampling_peers.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
