@@ -2,8 +2,11 @@ package ekt.records;
 
 import java.nio.file.Path;
 
-/** A malformed input record: names the file, the 1-based line and what is wrong. */
-public class DataException extends RuntimeException {
+/**
+ * A malformed input record: names the file, the 1-based line and what is wrong. Bad input, so an
+ * {@link IllegalArgumentException}: commands report it as they report any bad argument.
+ */
+public class DataException extends IllegalArgumentException {
     private final Path file;
     private final long line;
 

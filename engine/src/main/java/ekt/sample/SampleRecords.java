@@ -1,6 +1,8 @@
 package ekt.sample;
 
+import ekt.records.DataException;
 import ekt.records.Json;
+import ekt.records.Jsonl;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.BufferedReader;
@@ -25,28 +27,22 @@ public final class SampleRecords {
     /** Reads prompt records; blank lines are skipped; errors name the file and line. */
     public static List<SamplePrompt> readPrompts(Path file) {
         List<SamplePrompt> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file)) {
-            String line;
-            for (int no = 1; (line = r.readLine()) != null; no++) {
-                if (line.isBlank()) continue;
-                try {
-                    JsonNode n = Json.MAPPER.readTree(line);
-                    if (!n.isObject() || !n.hasNonNull("id")) throw new IllegalArgumentException("needs an \"id\"");
-                    String id = n.get("id").asText();
-                    if (n.hasNonNull("tokens")) {
-                        if (n.has("prompt")) throw new IllegalArgumentException("has both \"prompt\" and \"tokens\"");
-                        out.add(SamplePrompt.ofTokens(id, tokenIds(n.get("tokens"))));
-                    } else if (n.hasNonNull("prompt")) {
-                        out.add(SamplePrompt.ofText(id, n.get("prompt").asText()));
-                    } else {
-                        throw new IllegalArgumentException("needs \"prompt\" (text) or \"tokens\" (ids)");
-                    }
-                } catch (IOException | IllegalArgumentException e) {
-                    throw new IllegalArgumentException(file + ":" + no + ": bad prompt record: " + e.getMessage(), e);
+        for (Jsonl.Line line : Jsonl.readStrict(file)) {
+            JsonNode n = line.value();
+            try {
+                if (!n.hasNonNull("id")) throw new IllegalArgumentException("needs an \"id\"");
+                String id = n.get("id").asText();
+                if (n.hasNonNull("tokens")) {
+                    if (n.has("prompt")) throw new IllegalArgumentException("has both \"prompt\" and \"tokens\"");
+                    out.add(SamplePrompt.ofTokens(id, tokenIds(n.get("tokens"))));
+                } else if (n.hasNonNull("prompt")) {
+                    out.add(SamplePrompt.ofText(id, n.get("prompt").asText()));
+                } else {
+                    throw new IllegalArgumentException("needs \"prompt\" (text) or \"tokens\" (ids)");
                 }
+            } catch (IllegalArgumentException e) {
+                throw new DataException(file, line.number(), "bad prompt record: " + e.getMessage());
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
         }
         return out;
     }

@@ -1,15 +1,9 @@
 package ekt.train;
 
-import ekt.records.Json;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import ekt.records.Jsonl;
 import ekt.sample.TextCodec;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,29 +27,12 @@ public final class TrainingData {
     /** @param codec null if the file holds only token records */
     public static List<TrainingExample> read(Path file, TextCodec codec) {
         List<TrainingExample> out = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int number = 0;
-            while ((line = in.readLine()) != null) {
-                number++;
-                if (line.isBlank()) continue;
-                out.add(parse(line, codec, file + ":" + number));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read training data " + file, e);
-        }
+        for (Jsonl.Line line : Jsonl.readStrict(file)) out.add(parse(line.value(), codec, file + ":" + line.number()));
         if (out.isEmpty()) throw new IllegalArgumentException(file + ": no training examples");
         return out;
     }
 
-    static TrainingExample parse(String line, TextCodec codec, String where) {
-        JsonNode n;
-        try {
-            n = Json.MAPPER.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(where + ": invalid JSON (" + e.getOriginalMessage() + ")");
-        }
-        if (n == null || !n.isObject()) throw new IllegalArgumentException(where + ": expected a JSON object");
+    static TrainingExample parse(JsonNode n, TextCodec codec, String where) {
         JsonNode id = n.get("id");
         if (id == null || !(id.isTextual() || id.isIntegralNumber())) throw new IllegalArgumentException(where + ": missing string 'id'");
         if (n.has("prompt_tokens") || n.has("completion_tokens"))

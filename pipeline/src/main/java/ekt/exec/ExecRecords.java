@@ -67,9 +67,10 @@ public final class ExecRecords {
         public ExecRecord read(Fields in) {
             String id = in.text("id");
             int sample = in.integer("sample");
+            String statusName = in.text("status");
             ExecStatus status;
             try {
-                status = ExecStatus.fromJson(in.text("status"));
+                status = ExecStatus.fromJson(statusName);
             } catch (IllegalArgumentException e) {
                 throw in.error(e.getMessage());
             }
