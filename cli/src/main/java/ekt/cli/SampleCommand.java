@@ -66,7 +66,7 @@ final class SampleCommand implements Callable<Integer> {
         Renamed.warn("--batch", "--max-batch");
         batch = value;
     }
-    @Option(names = "--memory-mb", description = "budget for caches/activations; 0 = min(8 GiB, RAM/4) on the CPU, 90% of free GPU memory on CUDA")
+    @Option(names = "--memory-mb", description = "budget for caches/activations; 0 = min(8 GiB, RAM/4) on the CPU, 90%% of free GPU memory on CUDA")
     long memoryMb = DEFAULTS.memoryBudgetMb();
     @Option(names = "--no-share-prompt", description = "prefill the prompt once per sample (naive baseline)")
     boolean noSharePrompt;

@@ -53,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         Renamed.obsolete("--threads", "concurrent requests now decode together in one batch (see --max-requests)");
     }
 
-    @Option(names = "--memory-budget-mb", description = "engine caches and activations; 0 = min(8 GiB, RAM/4) on the CPU, 90% of free GPU memory on CUDA (default: ${DEFAULT-VALUE})")
+    @Option(names = "--memory-budget-mb", description = "engine caches and activations; 0 = min(8 GiB, RAM/4) on the CPU, 90%% of free GPU memory on CUDA (default: ${DEFAULT-VALUE})")
     long memoryBudgetMb = DEFAULTS.memoryBudgetMb();
 
     @Override
