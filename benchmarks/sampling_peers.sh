@@ -28,9 +28,9 @@
 #   --warmup 1            untimed generate() calls      --reps 3                timed repetitions
 #   --threads 2
 # Full measurement: benchmarks/sampling_peers.sh   (defaults above; run it on a quiet machine.
-#   Duration on the 2-core AMD EPYC without AVX-512, from a short run at load 5: about 1.7 hours,
-#   most of it ekt's shared-prompt and B=64 runs through dense_cpu's AVX2 path (README "Serving",
-#   open) and transformers' 40,000-token prefill of num_return_sequences=100; --reps 1 takes a third.)
+#   Duration on the 2-core AMD EPYC without AVX-512: --reps 1 took 9 min 41 s, three quarters of it
+#   transformers' shared-prompt runs (a 40,000-token prefill for num_return_sequences=100); the
+#   default 3 repetitions take about 25 minutes.)
 # Quick check:      benchmarks/sampling_peers.sh --batches 4 --new-tokens 8 --shared-prompt 32 \
 #                       --shared-n 4 --shared-new-tokens 8 --warmup 0 --reps 1
 #
