@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The CUDA build check (README, "CUDA build in CI"): compiles and links the core and ekt_bench a
-# second time (the C++ tests are left out: they cannot run without the CUDA run-time libraries and
-# would double the build time in CI; EKT_CUDA_TARGETS=all builds them), against PyPI's CUDA build of libtorch (the H200 image's version), with
+# The CUDA build check (README, "CUDA build in CI"): compiles and links the core, ekt_bench and the
+# C++ tests a second time, against PyPI's CUDA build of libtorch (the H200 image's version), with
 # CUDA and NCCL on and warnings as errors, so every CUDA-only code path compiles on a machine
-# without a GPU. Maven's test phase runs it (skip: -Dekt.cuda.skip=true, or -Dekt.ctest.skip=true).
+# without a GPU; then runs those C++ tests through this build on the CPU (EKT_CUDA_CTEST=0 skips
+# that), so the libtorch 2.x paths (scaled_dot_product_attention, the version-guarded kernels)
+# run in CI too. Maven's test phase runs it (skip: -Dekt.cuda.skip=true, or -Dekt.ctest.skip=true).
 #
 # No CUDA toolkit is installed: PyPI's wheels are the toolkit. The torch wheel carries libtorch's
 # headers, TorchConfig.cmake and libraries; nvidia-cuda-nvcc/-crt/-nvvm/-runtime/-cccl are nvcc and
@@ -12,10 +13,9 @@
 # pin (EKT_CUDA_TORCH) decides them all. Wheels and their unpacked tree are cached under
 # ~/.cache/ekt/cuda (about 1.6 GB of wheels, 4 GB unpacked); a cached tree needs no network.
 #
-# Only the link check: the libraries libtorch_cuda.so needs at run time (cuDNN, cuFFT, cuRAND,
-# cuSPARSELt, NVSHMEM, cuFile, CUPTI: another ~0.9 GB of wheels) are not fetched, so executables are
-# linked with -Wl,--allow-shlib-undefined and this build is never run here (README says what running
-# its tests would cost).
+# Running the tests needs the libraries libtorch_cuda.so loads even without a GPU (cuDNN, cuFFT,
+# cuRAND, cuSPARSELt, NVSHMEM, cuFile, CUPTI, NVTX: another ~1.4 GB of wheels, fetched and cached
+# the same way, only then); executables link with -Wl,--allow-shlib-undefined either way.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TORCH_PIN="${EKT_CUDA_TORCH:-2.11.0}"  # the H200 image's PyTorch
@@ -96,7 +96,8 @@ cmake -S "$ROOT/native" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEKT_WERROR=ON \
   || { cat "$BUILD.configure.log"; exit 1; }
 grep -E "ekt:" "$BUILD.configure.log" >&2
 say "building (log: $BUILD.build.log)"
-TARGETS="${EKT_CUDA_TARGETS:-ektcore ekt_bench}"
+RUN_TESTS="${EKT_CUDA_CTEST:-1}"
+TARGETS="${EKT_CUDA_TARGETS:-ektcore ekt_bench$([ "$RUN_TESTS" = 1 ] && echo " ekt_tests")}"
 cmake --build "$BUILD" -j "${EKT_CUDA_JOBS:-$(nproc)}" --target $TARGETS >"$BUILD.build.log" 2>&1 \
   || { tail -80 "$BUILD.build.log"; exit 1; }
 say "compiled and linked $TARGETS in $(( $(date +%s) - start )) s"
@@ -111,3 +112,39 @@ if [ -f "$BUILD/libektcore.so" ] && ls "$JNI"/libjni*.so >/dev/null 2>&1; then
   cp "$JNI"/libjni*.so "$BUILD/libektcore.so" "$STAGE/"
   say "staged the linux-x86_64-cuda native jar's libraries in $STAGE"
 fi
+
+# The run-time libraries of libtorch_cuda.so, from the torch wheel's remaining requirements; only
+# their own wheels are unpacked (cuDNN's dependencies would bring newer cuBLAS/NVRTC than the pin).
+fetch_runtime() {
+  [ -f "$SITE/.runtime-complete" ] && return 0
+  local start=$(date +%s) torch_wheel toolkit version
+  torch_wheel=$(ls "$WHEELS"/torch-"$TORCH_PIN"-*.whl | head -1)
+  toolkit=$(torch_requirement "$torch_wheel" "cuda-toolkit")
+  version=${toolkit##*==}
+  local runtime="cuda-toolkit[cufft,cufile,cupti,curand,nvtx]==$version"
+  local others=("$(torch_requirement "$torch_wheel" "nvidia-cudnn")" "$(torch_requirement "$torch_wheel" "nvidia-cusparselt")"
+                "$(torch_requirement "$torch_wheel" "nvidia-nvshmem")")
+  say "downloading the run-time libraries: $runtime ${others[*]}"
+  python3 -m pip download -q --only-binary=:all: -d "$WHEELS/runtime" "$runtime" "${others[@]}"
+  local w
+  for w in "$WHEELS"/runtime/nvidia_cuda_cupti-*.whl "$WHEELS"/runtime/nvidia_cufft-*.whl "$WHEELS"/runtime/nvidia_cufile-*.whl \
+           "$WHEELS"/runtime/nvidia_curand-*.whl "$WHEELS"/runtime/nvidia_nvtx-*.whl "$WHEELS"/runtime/nvidia_cudnn_*.whl \
+           "$WHEELS"/runtime/nvidia_cusparselt_*.whl "$WHEELS"/runtime/nvidia_nvshmem_*.whl; do
+    python3 -m zipfile -e "$w" "$SITE"
+  done
+  touch "$SITE/.runtime-complete"
+  say "run-time libraries in $(( $(date +%s) - start )) s"
+}
+
+if [ "$RUN_TESTS" = 1 ]; then
+  fetch_runtime
+  LIBS="$SITE/torch/lib"
+  for dir in "$SITE"/nvidia/*/lib; do LIBS="$LIBS:$dir"; done
+  start=$(date +%s)
+  say "ctest through libtorch $TORCH_PIN on the CPU (log: $BUILD.ctest.log)"
+  LD_LIBRARY_PATH="$LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OMP_WAIT_POLICY=PASSIVE \
+    ctest --test-dir "$BUILD" -j "${EKT_CUDA_JOBS:-$(nproc)}" --output-on-failure >"$BUILD.ctest.log" 2>&1 \
+    || { tail -60 "$BUILD.ctest.log"; exit 1; }
+  say "$(grep -E 'tests passed' "$BUILD.ctest.log") in $(( $(date +%s) - start )) s"
+fi
+

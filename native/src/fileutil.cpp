@@ -1,6 +1,7 @@
 #include "fileutil.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +85,24 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
   AtomicFile f(path);
   f.write(contents.data(), contents.size());
   f.commit();
+}
+
+namespace {
+
+int remove_entry(const char* path, const struct stat*, int type, struct FTW*) {
+  return (type == FTW_DP ? ::rmdir(path) : ::unlink(path)) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+void remove_tree(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    EKT_CHECK(errno == ENOENT, "cannot remove " << path << ": " << std::strerror(errno));
+    return;
+  }
+  const int rc = ::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  EKT_CHECK(rc == 0, "cannot remove " << path << ": " << std::strerror(rc > 0 ? rc : errno));
 }
 
 }  // namespace ekt

@@ -26,6 +26,10 @@ std::string read_file(const std::string& path);
 bool file_exists(const std::string& path);
 bool dir_exists(const std::string& path);
 void make_dirs(const std::string& path);
+// Removes a file or a directory tree (symbolic links themselves, not their targets); a missing
+// path is fine. POSIX (nftw), not std::filesystem: PyPI's libtorch exports its own copies of
+// std::filesystem's functions, which calls from this library may bind to and crash in.
+void remove_tree(const std::string& path);
 void write_file_atomic(const std::string& path, const std::string& contents);
 
 }  // namespace ekt

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "checkpoint.h"
 #include "error.h"
@@ -18,26 +17,34 @@ namespace ekt {
 namespace {
 
 constexpr int kStateFormat = 1;
-namespace fs = std::filesystem;
 
-void remove_tree(const fs::path& path) {
-  std::error_code ec;
-  fs::remove_all(path, ec);
-  EKT_CHECK(!ec, "cannot remove " << path.string() << ": " << ec.message());
-}
-
-void rename_path(const fs::path& from, const fs::path& to) {
-  EKT_CHECK(::rename(from.c_str(), to.c_str()) == 0, "cannot rename " << from.string() << " to " << to.string() << ": " << std::strerror(errno));
+void rename_path(const std::string& from, const std::string& to) {
+  EKT_CHECK(::rename(from.c_str(), to.c_str()) == 0, "cannot rename " << from << " to " << to << ": " << std::strerror(errno));
 }
 
 // Makes a rename durable: the directory entry itself must reach the disk.
-void sync_directory(const fs::path& dir) {
+void sync_directory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  EKT_CHECK(fd >= 0, "cannot open directory " << dir.string() << ": " << std::strerror(errno));
+  EKT_CHECK(fd >= 0, "cannot open directory " << dir << ": " << std::strerror(errno));
   const int rc = ::fsync(fd);
   const int err = errno;
   ::close(fd);
-  EKT_CHECK(rc == 0, "cannot fsync directory " << dir.string() << ": " << std::strerror(err));
+  EKT_CHECK(rc == 0, "cannot fsync directory " << dir << ": " << std::strerror(err));
+}
+
+// The directory a checkpoint path names, without trailing slashes; its last component must be a name.
+std::string checkpoint_dir(const std::string& dir) {
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  const std::string name = d.substr(d.find_last_of('/') + 1);
+  EKT_CHECK(!name.empty() && name != "." && name != "..", "checkpoint directory needs a name: '" << dir << "'");
+  return d;
+}
+
+// The directory holding `path` ("." for a bare name).
+std::string parent_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
 
 std::map<std::string, torch::Tensor> read_tensors(const std::string& path) {
@@ -51,25 +58,24 @@ std::map<std::string, torch::Tensor> read_tensors(const std::string& path) {
 }  // namespace
 
 void Trainer::save(const std::string& dir, const nlohmann::json& run_state) const {
-  const fs::path final_dir = fs::path(dir).lexically_normal();
-  EKT_CHECK(!final_dir.filename().empty(), "checkpoint directory needs a name: '" << dir << "'");
-  const fs::path tmp = final_dir.string() + ".tmp", old = final_dir.string() + ".old";
+  const std::string final_dir = checkpoint_dir(dir);
+  const std::string tmp = final_dir + ".tmp", old = final_dir + ".old";
   remove_tree(tmp);
-  make_dirs(tmp.string());
-  save_checkpoint(student_, tmp.string());
+  make_dirs(tmp);
+  save_checkpoint(student_, tmp);
   std::vector<std::pair<std::string, torch::Tensor>> moments;
   for (const auto& [name, tensor] : optimizer_.state()) moments.emplace_back(name, tensor.to(torch::kCPU));
-  safetensors::write((tmp / "optimizer.safetensors").string(), moments, {{"format", "pt"}, {"step", std::to_string(steps())}});
+  safetensors::write(tmp + "/optimizer.safetensors", moments, {{"format", "pt"}, {"step", std::to_string(steps())}});
   const nlohmann::json state = {{"format", kStateFormat}, {"step", steps()}, {"trainer", options_.to_json()}, {"run", run_state}};
-  write_file_atomic((tmp / "trainer_state.json").string(), state.dump(2) + "\n");
+  write_file_atomic(tmp + "/trainer_state.json", state.dump(2) + "\n");
   sync_directory(tmp);
   // Replace a previous checkpoint of the same name only once the new one is complete.
-  if (fs::exists(final_dir)) {
+  if (dir_exists(final_dir)) {
     remove_tree(old);
     rename_path(final_dir, old);
   }
   rename_path(tmp, final_dir);
-  sync_directory(final_dir.has_parent_path() ? final_dir.parent_path() : fs::path("."));
+  sync_directory(parent_of(final_dir));
   remove_tree(old);
 }
 

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <filesystem>
 #include <set>
 
 #include "checkpoint_activations.h"
@@ -14,6 +13,7 @@
 #include "device/torch_features.h"
 #include "ekt/init_api.h"
 #include "error.h"
+#include "fileutil.h"
 #include "loss.h"
 #include "model_handle.h"
 #include "optimizer.h"
@@ -200,6 +200,21 @@ TEST(Trainer, NonFiniteLossLeavesTheWeightsUntouched) {
   EXPECT_EQ(trainer.steps(), 0);
 }
 
+TEST(FileUtil, RemoveTreeDeletesTheTreeNotWhatItsLinksPointTo) {
+  const std::string root = testing::TempDir() + "/ekt_remove_tree_" + std::to_string(::getpid());
+  ekt::make_dirs(root + "/tree/a/b");
+  ekt::make_dirs(root + "/kept");
+  ekt::write_file_atomic(root + "/tree/a/b/file", "x");
+  ekt::write_file_atomic(root + "/kept/file", "y");
+  ASSERT_EQ(::symlink((root + "/kept").c_str(), (root + "/tree/a/link").c_str()), 0);
+  ekt::remove_tree(root + "/tree");
+  EXPECT_FALSE(ekt::dir_exists(root + "/tree"));
+  EXPECT_EQ(ekt::read_file(root + "/kept/file"), "y") << "a link's target is not followed";
+  ekt::remove_tree(root + "/tree");  // already gone: fine
+  ekt::remove_tree(root);
+  EXPECT_FALSE(ekt::dir_exists(root));
+}
+
 TEST(Trainer, SaveRestoreContinuesBitExactly) {
   const std::string dir = testing::TempDir() + "/ekt_train_" + std::to_string(::getpid()) + "/step-2";
   ekt::TrainerOptions options = ekt::TrainerOptions::parse(
@@ -223,8 +238,8 @@ TEST(Trainer, SaveRestoreContinuesBitExactly) {
   EXPECT_EQ(resumed.step(tiny_batch(3)).loss, straight[3]);
   const auto& pa = a->loaded.model->params();
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i].tensor, b->loaded.model->params()[i].tensor)) << pa[i].name;
-  EXPECT_FALSE(std::filesystem::exists(dir + ".tmp"));
-  std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+  EXPECT_FALSE(ekt::dir_exists(dir + ".tmp"));
+  ekt::remove_tree(dir.substr(0, dir.find_last_of('/')));
 }
 
 // The three block loops (GPT-2/GPT-Neo decoder, GPT-J, Llama with grouped-query attention).

@@ -588,6 +588,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
         }
     }
 
+    /** The config's mapper for {@code file}: YAML or JSON, snake_case names, unknown fields refused. */
     private static ObjectMapper mapper(Path file) {
         String name = file.getFileName().toString();
         ObjectMapper m = name.endsWith(".yaml") || name.endsWith(".yml") ? YamlConfigs.mapper(file) : new ObjectMapper();
@@ -627,6 +628,6 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
 
     /** The config as JSON with the YAML's snake_case names: a run's identity in its manifest. */
     public JsonNode toJson() {
-        return new ObjectMapper().setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE).valueToTree(this);
+        return mapper(Path.of("config.json")).valueToTree(this);
     }
 }
