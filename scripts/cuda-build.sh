@@ -43,6 +43,15 @@ else:
 EOF
 }
 
+torch_wheel() { ls "$WHEELS"/torch-"$TORCH_PIN"-*.whl | head -1; }
+
+# The CUDA version the torch wheel pins through its cuda-toolkit requirement (e.g. 13.0.2).
+toolkit_version() {
+  local toolkit
+  toolkit=$(torch_requirement "$(torch_wheel)" "cuda-toolkit")
+  echo "${toolkit##*==}"
+}
+
 fetch_and_unpack() {
   [ -f "$SITE/.complete" ] && return 0
   command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 \
@@ -51,12 +60,10 @@ fetch_and_unpack() {
   local start=$(date +%s)
   say "downloading torch==$TORCH_PIN (CUDA build, ~530 MB) into $WHEELS"
   python3 -m pip download -q --no-deps --only-binary=:all: -d "$WHEELS" "torch==$TORCH_PIN"
-  local torch_wheel
-  torch_wheel=$(ls "$WHEELS"/torch-"$TORCH_PIN"-*.whl | head -1)
-  local toolkit nccl version
-  toolkit=$(torch_requirement "$torch_wheel" "cuda-toolkit")
+  local torch_wheel nccl version
+  torch_wheel=$(torch_wheel)
   nccl=$(torch_requirement "$torch_wheel" "nvidia-nccl")
-  version=${toolkit##*==}
+  version=$(toolkit_version)
   # Pinned by the cuda-toolkit metapackage's extras; nvcc pulls nvvm/crt/runtime, cuSOLVER
   # pulls cuBLAS, cuSPARSE and nvJitLink.
   local build_set="cuda-toolkit[nvcc,cudart,crt,nvvm,cccl,nvrtc,cublas,cusparse,cusolver,nvjitlink]==$version"
@@ -117,11 +124,9 @@ fi
 # their own wheels are unpacked (cuDNN's dependencies would bring newer cuBLAS/NVRTC than the pin).
 fetch_runtime() {
   [ -f "$SITE/.runtime-complete" ] && return 0
-  local start=$(date +%s) torch_wheel toolkit version
-  torch_wheel=$(ls "$WHEELS"/torch-"$TORCH_PIN"-*.whl | head -1)
-  toolkit=$(torch_requirement "$torch_wheel" "cuda-toolkit")
-  version=${toolkit##*==}
-  local runtime="cuda-toolkit[cufft,cufile,cupti,curand,nvtx]==$version"
+  local start=$(date +%s) torch_wheel
+  torch_wheel=$(torch_wheel)
+  local runtime="cuda-toolkit[cufft,cufile,cupti,curand,nvtx]==$(toolkit_version)"
   local others=("$(torch_requirement "$torch_wheel" "nvidia-cudnn")" "$(torch_requirement "$torch_wheel" "nvidia-cusparselt")"
                 "$(torch_requirement "$torch_wheel" "nvidia-nvshmem")")
   say "downloading the run-time libraries: $runtime ${others[*]}"

@@ -32,6 +32,13 @@ public interface RecordCodec<T> {
         return Json.line(toJson(record));
     }
 
+    /** The records as JSONL text: one line each, each ending in a newline. */
+    default String lines(List<T> records) {
+        StringBuilder sb = new StringBuilder();
+        for (T r : records) sb.append(line(r)).append('\n');
+        return sb.toString();
+    }
+
     /** One parsed line of {@code file} as a record; unknown fields are errors. */
     default T read(Path file, Jsonl.Line line) {
         Fields fields = new Fields(file, line);

@@ -1,6 +1,7 @@
 package ekt.pipeline;
 
 import ekt.records.Json;
+import ekt.records.RecordCodec;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -54,6 +55,11 @@ public final class AtomicFiles {
         StringBuilder sb = new StringBuilder();
         for (JsonNode r : records) sb.append(Json.line(r)).append('\n');
         write(target, sb.toString());
+    }
+
+    /** Records through their codec, one JSONL line each, written atomically. */
+    public static <T> void writeRecords(Path target, RecordCodec<T> codec, List<T> records) {
+        write(target, codec.lines(records));
     }
 
     /** Renames a fully written directory into place (a leftover target of a killed run is replaced). */

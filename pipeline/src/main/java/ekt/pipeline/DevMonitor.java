@@ -153,9 +153,7 @@ public final class DevMonitor {
     }
 
     private static void write(Path stageDir, List<DevEvaluation> records) {
-        StringBuilder sb = new StringBuilder();
-        for (DevEvaluation r : records) sb.append(DevEvaluation.CODEC.line(r)).append('\n');
-        AtomicFiles.write(stageDir.resolve(FILE), sb.toString());
+        AtomicFiles.writeRecords(stageDir.resolve(FILE), DevEvaluation.CODEC, records);
     }
 
     /** The best dev record (earliest on ties), if any. */

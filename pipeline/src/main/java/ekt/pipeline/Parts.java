@@ -54,9 +54,7 @@ public final class Parts<T> {
 
     /** Writes part {@code part} atomically. */
     public void write(int part, List<T> records) {
-        StringBuilder sb = new StringBuilder();
-        for (T r : records) sb.append(codec.line(r)).append('\n');
-        AtomicFiles.write(path(part), sb.toString());
+        AtomicFiles.writeRecords(path(part), codec, records);
     }
 
     /** Records of the completed parts, in part order. */

@@ -58,9 +58,7 @@ public final class SelectStage {
 
     /** Writes training pairs atomically. */
     public static void write(Path file, List<Selection.Pair> pairs) {
-        StringBuilder sb = new StringBuilder();
-        for (Selection.Pair p : pairs) sb.append(Selection.Pair.CODEC.line(p)).append('\n');
-        AtomicFiles.write(file, sb.toString());
+        AtomicFiles.writeRecords(file, Selection.Pair.CODEC, pairs);
     }
 
     /** Reads training pairs written by {@link #write}. */
