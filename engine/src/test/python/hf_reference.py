@@ -66,17 +66,41 @@ def read_safetensors(path):
     return out
 
 
-def read_checkpoint(d):
+def read_tensors(d):
+    """Every tensor of a checkpoint directory: model.safetensors, or the shards its index names."""
     if os.path.exists(os.path.join(d, "model.safetensors")):
-        tensors = read_safetensors(os.path.join(d, "model.safetensors"))
+        return read_safetensors(os.path.join(d, "model.safetensors"))
+    with open(os.path.join(d, "model.safetensors.index.json")) as f:
+        files = sorted(set(json.load(f)["weight_map"].values()))
+    tensors = {}
+    for fn in files:
+        tensors.update(read_safetensors(os.path.join(d, fn)))
+    return tensors
+
+
+def write_checkpoint(out, config, t, shards, dtype):
+    """config.json and the tensors, in one model.safetensors or `shards` files with an index."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    if shards > 1:
+        names = list(t)
+        per = math.ceil(len(names) / shards)
+        weight_map = {}
+        for s in range(shards):
+            fn = f"model-{s + 1:05d}-of-{shards:05d}.safetensors"
+            chunk = {n: t[n] for n in names[s * per:(s + 1) * per]}
+            write_safetensors(os.path.join(out, fn), chunk, dtype)
+            weight_map.update({n: fn for n in chunk})
+        with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
+            json.dump({"metadata": {}, "weight_map": weight_map}, f)
     else:
-        with open(os.path.join(d, "model.safetensors.index.json")) as f:
-            files = sorted(set(json.load(f)["weight_map"].values()))
-        tensors = {}
-        for fn in files:
-            tensors.update(read_safetensors(os.path.join(d, fn)))
+        write_safetensors(os.path.join(out, "model.safetensors"), t, dtype)
+
+
+def read_checkpoint(d):
     # Accept names with or without the "transformer." prefix, as HF does.
-    return {(k if k.startswith(("transformer.", "lm_head.")) else "transformer." + k): v for k, v in tensors.items()}
+    return {(k if k.startswith(("transformer.", "lm_head.")) else "transformer." + k): v for k, v in read_tensors(d).items()}
 
 
 # ---------------------------------------------------------------- random checkpoints
@@ -135,24 +159,9 @@ def make(args):
     config["tie_word_embeddings"] = not args.untied
     config["torch_dtype"] = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}[args.dtype]
 
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
     if args.no_prefix:
         t = {k.replace("transformer.", "", 1): v for k, v in t.items()}
-    if args.shards > 1:
-        names = list(t)
-        per = math.ceil(len(names) / args.shards)
-        weight_map = {}
-        for s in range(args.shards):
-            fn = f"model-{s + 1:05d}-of-{args.shards:05d}.safetensors"
-            chunk = {n: t[n] for n in names[s * per:(s + 1) * per]}
-            write_safetensors(os.path.join(args.out, fn), chunk, args.dtype)
-            weight_map.update({n: fn for n in chunk})
-        with open(os.path.join(args.out, "model.safetensors.index.json"), "w") as f:
-            json.dump({"metadata": {}, "weight_map": weight_map}, f)
-    else:
-        write_safetensors(os.path.join(args.out, "model.safetensors"), t, args.dtype)
+    write_checkpoint(args.out, config, t, args.shards, args.dtype)
 
 
 # ---------------------------------------------------------------- forward (HF semantics)

@@ -28,22 +28,13 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_reference import act as base_act, layer_norm, read_safetensors, softmax, write_safetensors  # noqa: E402
+from hf_reference import act as base_act, layer_norm, read_tensors, softmax, write_checkpoint  # noqa: E402
 
 NEG = np.finfo(np.float32).min
 
 
 # ---------------------------------------------------------------- checkpoints
 
-def read_checkpoint(d):
-    if os.path.exists(os.path.join(d, "model.safetensors")):
-        return read_safetensors(os.path.join(d, "model.safetensors"))
-    with open(os.path.join(d, "model.safetensors.index.json")) as f:
-        files = sorted(set(json.load(f)["weight_map"].values()))
-    tensors = {}
-    for fn in files:
-        tensors.update(read_safetensors(os.path.join(d, fn)))
-    return tensors
 
 
 def make(args):
@@ -116,22 +107,7 @@ def make(args):
     config.update({"tie_word_embeddings": args.tied, "bos_token_id": 1, "eos_token_id": V - 1,
                    "torch_dtype": {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}[args.dtype]})
 
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
-    if args.shards > 1:
-        names = list(t)
-        per = math.ceil(len(names) / args.shards)
-        weight_map = {}
-        for s in range(args.shards):
-            fn = f"model-{s + 1:05d}-of-{args.shards:05d}.safetensors"
-            chunk = {n: t[n] for n in names[s * per:(s + 1) * per]}
-            write_safetensors(os.path.join(args.out, fn), chunk, args.dtype)
-            weight_map.update({n: fn for n in chunk})
-        with open(os.path.join(args.out, "model.safetensors.index.json"), "w") as f:
-            json.dump({"metadata": {}, "weight_map": weight_map}, f)
-    else:
-        write_safetensors(os.path.join(args.out, "model.safetensors"), t, args.dtype)
+    write_checkpoint(args.out, config, t, args.shards, args.dtype)
 
 
 # ---------------------------------------------------------------- rotary frequencies (modeling_rope_utils.py)
@@ -312,7 +288,7 @@ def llama_logits(cfg, t, ids):
 def logits(d, ids):
     with open(os.path.join(d, "config.json")) as f:
         cfg = json.load(f)
-    t = read_checkpoint(d)
+    t = read_tensors(d)
     ids = np.asarray(ids)
     return gptj_logits(cfg, t, ids) if cfg["model_type"] == "gptj" else llama_logits(cfg, t, ids)
 
@@ -356,7 +332,7 @@ def main():
     elif args.cmd == "logits":
         print(json.dumps(logits(args.model, [int(s) for s in args.ids.split(",")]).tolist()))
     else:
-        a, b = read_checkpoint(args.a), read_checkpoint(args.b)
+        a, b = read_tensors(args.a), read_tensors(args.b)
         assert set(a) == set(b), sorted(set(a) ^ set(b))
         print(json.dumps({"max_abs_diff": max(float(np.abs(a[k] - b[k]).max()) for k in a), "tensors": len(a)}))
 
