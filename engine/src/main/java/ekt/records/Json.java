@@ -31,13 +31,4 @@ public final class Json {
             throw new UncheckedIOException(e);
         }
     }
-
-    /** Parses JSON text, throwing {@link IllegalArgumentException} with Jackson's message when malformed. */
-    public static JsonNode parse(String text) {
-        try {
-            return MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("invalid JSON (" + e.getOriginalMessage() + ")", e);
-        }
-    }
 }
