@@ -6,7 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "model.h"
+#include "models/model.h"
 #include "test_device.h"
 
 namespace {

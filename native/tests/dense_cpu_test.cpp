@@ -5,8 +5,8 @@
 #include <cmath>
 #include <string>
 
-#include "dense_cpu.h"
-#include "layers.h"
+#include "kernels/cpu/dense_cpu.h"
+#include "models/layers.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include "device/kernels.h"
 #include "device/placement.h"
 #include "error.h"
-#include "layers.h"
+#include "models/layers.h"
 
 namespace {
 

@@ -10,9 +10,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "checkpoint.h"
-#include "fileutil.h"
-#include "safetensors.h"
+#include "formats/checkpoint.h"
+#include "formats/fileutil.h"
+#include "formats/safetensors.h"
 
 namespace {
 

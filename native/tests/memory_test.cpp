@@ -8,15 +8,15 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "checkpoint.h"
-#include "cpu_cache.h"
+#include "formats/checkpoint.h"
+#include "training/cpu_cache.h"
 #include "device/memory.h"
 #include "ekt/init_api.h"
-#include "generate.h"
-#include "model_handle.h"
+#include "sampling/generate.h"
+#include "api/model_handle.h"
 #include "test_device.h"
 #include "test_options.h"
-#include "trainer.h"
+#include "training/trainer.h"
 
 namespace {
 

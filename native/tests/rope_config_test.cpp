@@ -5,9 +5,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "config.h"
+#include "models/config.h"
 #include "error.h"
-#include "model.h"
+#include "models/model.h"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <random>
 
 #include "error.h"
-#include "fileutil.h"
-#include "safetensors.h"
+#include "formats/fileutil.h"
+#include "formats/safetensors.h"
 
 namespace {
 

@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "error.h"
-#include "generate.h"
-#include "sampler.h"
-#include "stop_rules.h"
+#include "sampling/generate.h"
+#include "sampling/sampler.h"
+#include "sampling/stop_rules.h"
 #include "test_device.h"
 
 namespace {

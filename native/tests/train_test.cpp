@@ -8,18 +8,18 @@
 #include <cmath>
 #include <set>
 
-#include "checkpoint_activations.h"
-#include "cpu_cache.h"
+#include "training/checkpoint_activations.h"
+#include "training/cpu_cache.h"
 #include "device/torch_features.h"
 #include "ekt/init_api.h"
 #include "error.h"
-#include "fileutil.h"
-#include "loss.h"
-#include "model_handle.h"
-#include "optimizer.h"
-#include "schedule.h"
+#include "formats/fileutil.h"
+#include "training/loss.h"
+#include "api/model_handle.h"
+#include "training/optimizer.h"
+#include "training/schedule.h"
 #include "test_options.h"
-#include "trainer.h"
+#include "training/trainer.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "dense_cpu.h"
+#include "kernels/cpu/dense_cpu.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "api_guard.h"
+#include "api/api_guard.h"
 #include "distributed/process_group.h"
 #include "error.h"
 

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "error.h"
-#include "json_options.h"
+#include "api/json_options.h"
 
 namespace ekt::dist {
 namespace {
