@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "error.h"
@@ -233,7 +234,126 @@ TEST_P(GeneratorTest, SharedNaiveAndEveryAttentionPathDrawTheSameSamples) {
   }
 }
 
+// Requests that end by every rule at different steps: `common` are tokens the model draws often
+// (none: a probe run without rules). Request 0 ends by EOS, 1 by its own length, 2 by a token
+// sequence or a text rule, 3 by the model's context (its prompt leaves room for 11 of its 24).
+struct Request {
+  std::vector<int64_t> ids;
+  ekt::PromptOptions options;
+};
+
+std::string letter(int64_t token) { return std::string(1, static_cast<char>('a' + token % 26)); }
+
+std::vector<Request> ending_requests(const std::vector<int64_t>& common) {
+  std::vector<Request> out;
+  const std::vector<int64_t> lengths = {24, 7, 17, 24};
+  std::vector<std::vector<int64_t>> prompts = test_prompts();
+  prompts.push_back(std::vector<int64_t>(85, 0));
+  for (size_t i = 0; i < prompts.back().size(); ++i) prompts.back()[i] = static_cast<int64_t>(i * 7 % 59);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    Request r{prompts[i], {}};
+    r.options.samples = 3;
+    r.options.max_new_tokens = lengths[i];
+    r.options.seed = 17 + i;
+    r.options.stops.eos = -1;
+    out.push_back(r);
+  }
+  if (!common.empty()) {
+    out[0].options.stops.eos = common[0];
+    out[2].options.stops.token_sequences = {{common[1]}, {common[0], common[0]}};
+    out[2].options.stops.texts = {{letter(common[2]), ""}};
+  }
+  return out;
+}
+
+// A token -> bytes table for the text rules: letters, then letters again.
+std::shared_ptr<const std::vector<std::string>> letter_table() {
+  auto table = std::make_shared<std::vector<std::string>>();
+  for (int64_t t = 0; t < 61; ++t) table->push_back(letter(t));
+  return table;
+}
+
+// (prompt, sample) -> sample, and the generator's stats.
+std::pair<std::map<std::pair<int64_t, int64_t>, ekt::FinishedSample>, nlohmann::json> run_requests(ekt::CausalLM& model,
+                                                                                                   ekt::GenerationOptions o,
+                                                                                                   const std::vector<int64_t>& common) {
+  c10::InferenceMode inference;
+  ekt::Generator g(model, o);
+  g.set_vocab(letter_table());
+  uint64_t key = 3;
+  for (const Request& r : ending_requests(common)) g.add_prompt(key++, r.ids, r.options);
+  while (g.run(1)) {
+  }
+  std::map<std::pair<int64_t, int64_t>, ekt::FinishedSample> out;
+  for (auto& f : g.finished()) out[{f.prompt, f.sample}] = f;
+  return {out, g.stats()};
+}
+
+// Checking stop rules and refilling rows every few steps instead of every step (what spares a GPU
+// a host synchronisation per token) draws the same samples: one that ends inside a run of steps
+// keeps exactly its tokens up to its end. Fewer rows than samples make rows refill.
+TEST_P(GeneratorTest, CheckingStopsEveryFewStepsDrawsTheSameSamples) {
+  auto model = random_model(GetParam(), 6);
+  ekt::GenerationOptions o;
+  o.max_new_tokens = 24;
+  o.max_rows = 5;
+  o.steps_per_sync = 1;
+  // The stop rules use the tokens these random weights draw most often, so that they do fire.
+  std::map<int64_t, int64_t> drawn;
+  for (const auto& [key, s] : run_requests(*model, o, {}).first)
+    for (int64_t t : s.tokens) ++drawn[t];
+  std::vector<std::pair<int64_t, int64_t>> by_count;  // (-count, token)
+  for (auto [t, count] : drawn) by_count.push_back({-count, t});
+  std::sort(by_count.begin(), by_count.end());
+  const std::vector<int64_t> common = {by_count[0].second, by_count[1].second, by_count[2].second};
+  const auto [every, every_stats] = run_requests(*model, o, common);
+  ASSERT_EQ(every.size(), 12u);
+  std::set<std::pair<Finish, bool>> endings;  // (finish, before the request's own length)
+  for (const auto& [key, s] : every)
+    endings.insert({s.finish, static_cast<int64_t>(s.tokens.size()) < ending_requests(common)[key.first].options.max_new_tokens});
+  for (auto ending : {std::pair{Finish::eos, true}, {Finish::stop, true}, {Finish::length, true}, {Finish::length, false}})
+    EXPECT_TRUE(endings.count(ending)) << "no sample ended by finish " << static_cast<int>(ending.first) << (ending.second ? " early" : "");
+  EXPECT_EQ(every_stats["host_syncs"], every_stats["decode_steps"]);
+  EXPECT_EQ(every_stats["discarded_tokens"], 0);
+  for (int64_t steps : {3, 8}) {
+    for (auto path : {ekt::AttentionPath::kernel, ekt::AttentionPath::torch}) {
+      o.steps_per_sync = steps;
+      o.attention = path;
+      const auto [got, stats] = run_requests(*model, o, common);
+      ASSERT_EQ(got.size(), every.size());
+      for (const auto& [key, s] : every) {
+        const ekt::FinishedSample& t = got.at(key);
+        ASSERT_EQ(s.tokens, t.tokens) << "steps_per_sync " << steps << ", prompt " << key.first << " sample " << key.second;
+        EXPECT_EQ(s.finish, t.finish);
+        EXPECT_EQ(s.text_bytes, t.text_bytes);
+        for (size_t i = 0; i < s.logprobs.size(); ++i) EXPECT_NEAR(s.logprobs[i], t.logprobs[i], 1e-4);
+      }
+      EXPECT_LT(stats["host_syncs"].get<int64_t>(), every_stats["host_syncs"].get<int64_t>());
+      EXPECT_LE(stats["decode_steps"].get<int64_t>(), stats["host_syncs"].get<int64_t>() * steps);
+      EXPECT_GT(stats["discarded_tokens"].get<int64_t>(), 0);  // samples did end inside runs of steps
+      EXPECT_EQ(stats["decode_tokens"], every_stats["decode_tokens"]);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Architectures, GeneratorTest, testing::Values("gpt2", "gpt_neo"));
+
+// On a GPU, the steps between two checks never wait for the host: CUDA's sync debug mode turns
+// any synchronisation inside them into an error (a plain upload, a .item(), a copy back).
+TEST(Generator, StepsBetweenChecksNeverWaitForTheHost) {
+  if (!test_device().is_cuda()) GTEST_SKIP() << "needs a GPU: scripts/gpu-check.sh runs it with EKT_TEST_DEVICE=cuda";
+  for (const char* type : {"gpt2", "gpt_neo"}) {
+    auto model = random_model(type, 6);
+    ekt::GenerationOptions o;
+    o.max_new_tokens = 24;
+    o.max_rows = 5;
+    o.steps_per_sync = 8;
+    const auto free_run = run_requests(*model, o, {5, 7, 9}).first;
+    o.forbid_sync_between_checks = true;
+    const auto checked = run_requests(*model, o, {5, 7, 9}).first;
+    for (const auto& [key, s] : free_run) EXPECT_EQ(s.tokens, checked.at(key).tokens) << type;
+  }
+}
 
 TEST(Generator, MemoryBudgetShrinksTheBatchOrFailsClearly) {
   auto model = random_model("gpt2", 3);

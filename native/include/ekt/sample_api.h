@@ -37,6 +37,8 @@ typedef struct ekt_sampler ekt_sampler;
  *     single sample does not fit fails with a message, "attention": "shared" (a CPU kernel,
  *     torch ops on other devices) | "torch" (torch ops) | "gather" (per-row gathered keys, the
  *     path of architectures that do not call AttentionContext::attend),
+ *   "steps_per_sync": decode steps between the host's stop checks and refills (0 = 1 on the
+ *     CPU, 8 on a GPU; the samples are the same for every value),
  *   "token_events": optional (false).
  * The model must outlive the sampler. */
 EKT_API ekt_sampler* ekt_sampler_create(ekt_model* model, const char* options_json);
@@ -55,7 +57,8 @@ EKT_API int ekt_sampler_set_vocab(ekt_sampler* sampler, const uint8_t* bytes, co
 EKT_API int ekt_sampler_add(ekt_sampler* sampler, const int64_t* ids, const int64_t* lengths, const int64_t* keys,
                             int64_t count);
 
-/* Runs up to max_steps decode steps (prefilling prompts as rows free up). Returns 1 while samples
+/* Runs decode steps (prefilling prompts as rows free up) until at least max_steps have run or
+ * nothing is left; steps run in whole runs of up to steps_per_sync. Returns 1 while samples
  * remain, 0 when every queued sample has finished, -1 on error. */
 EKT_API int ekt_sampler_run(ekt_sampler* sampler, int64_t max_steps);
 

@@ -23,6 +23,11 @@ torch::Device parse_device(const std::string& name) {
   return device;
 }
 
+torch::Tensor to_device(const torch::Tensor& host, const torch::Device& device) {
+  if (!device.is_cuda() || !host.device().is_cpu()) return host.to(device);
+  return host.pin_memory().to(device, /*non_blocking=*/true);
+}
+
 torch::ScalarType parse_dtype(const std::string& name) {
   if (name == "float32" || name == "fp32") return torch::kFloat32;
   if (name == "bfloat16" || name == "bf16") return torch::kBFloat16;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "device/placement.h"
+
 namespace ekt {
 namespace {
 
@@ -11,10 +13,11 @@ bool same(const SamplingParams& a, const SamplingParams& b) {
 
 }  // namespace
 
-RowDraws draw_rows(const torch::Tensor& logits, const std::vector<double>& uniforms,
+RowDraws draw_rows(const torch::Tensor& logits, const torch::Tensor& uniforms,
                    const std::vector<const SamplingParams*>& params, int64_t top_n) {
   const int64_t R = logits.size(0);
-  torch::Tensor u = torch::tensor(uniforms, torch::kFloat64);
+  const torch::Device device = logits.device();
+  torch::Tensor u = to_device(uniforms, device);
   RowDraws out;
   // Rows in groups of equal settings; one group (a batch job, or a single request) is the common case.
   std::vector<std::vector<int64_t>> groups;
@@ -27,22 +30,29 @@ RowDraws draw_rows(const torch::Tensor& logits, const std::vector<double>& unifo
     out.tokens = d.tokens;
     out.logprobs = d.logprobs;
   } else {
-    out.tokens = torch::empty({R}, torch::kInt64);
-    out.logprobs = torch::empty({R}, torch::kFloat32);
+    out.tokens = torch::empty({R}, torch::dtype(torch::kInt64).device(device));
+    out.logprobs = torch::empty({R}, torch::dtype(torch::kFloat32).device(device));
     for (const auto& rows : groups) {
-      torch::Tensor index = torch::tensor(rows, torch::kInt64);
-      Draw d = draw_tokens(logits.index_select(0, index.to(logits.device())), u.index_select(0, index), *params[rows.front()]);
+      torch::Tensor index = to_device(torch::tensor(rows, torch::kInt64), device);
+      Draw d = draw_tokens(logits.index_select(0, index), u.index_select(0, index), *params[rows.front()]);
       out.tokens.index_copy_(0, index, d.tokens);
       out.logprobs.index_copy_(0, index, d.logprobs);
     }
   }
   if (top_n > 0) {
     torch::Tensor lp = torch::log_softmax(logits.to(torch::kFloat32), 1);  // (R, V)
-    auto [values, ids] = lp.topk(std::min<int64_t>(top_n, lp.size(1)), 1, /*largest=*/true, /*sorted=*/true);
-    out.top_ids = ids.to(torch::kCPU, torch::kInt64).contiguous();
-    out.top_logprobs = values.to(torch::kCPU, torch::kFloat32).contiguous();
+    std::tie(out.top_logprobs, out.top_ids) = lp.topk(std::min<int64_t>(top_n, lp.size(1)), 1, /*largest=*/true, /*sorted=*/true);
   }
   return out;
+}
+
+RowDraws to_host(const std::vector<RowDraws>& steps) {
+  auto stacked = [&](torch::Tensor RowDraws::*member) {
+    std::vector<torch::Tensor> parts;
+    for (const RowDraws& d : steps) parts.push_back(d.*member);
+    return parts.front().defined() ? torch::stack(parts, 1).to(torch::kCPU).contiguous() : torch::Tensor();
+  };
+  return {stacked(&RowDraws::tokens), stacked(&RowDraws::logprobs), stacked(&RowDraws::top_ids), stacked(&RowDraws::top_logprobs)};
 }
 
 }  // namespace ekt

@@ -7,6 +7,8 @@
 #include <algorithm>
 
 #include "device/memory.h"
+#include "device/placement.h"
+#include "device/sync_check.h"
 #include "error.h"
 
 namespace ekt {
@@ -26,6 +28,9 @@ Generator::Generator(CausalLM& model, GenerationOptions options)
   EKT_CHECK(options_.max_rows > 0, "batch size (max rows) must be positive, got " << options_.max_rows);
   EKT_CHECK(options_.memory_bytes >= 0, "memory budget must be >= 0, got " << options_.memory_bytes);
   EKT_CHECK(options_.max_new_tokens > 0, "max_new_tokens must be positive, got " << options_.max_new_tokens);
+  EKT_CHECK(options_.steps_per_sync >= 0, "steps_per_sync must be >= 0 (0: the device's default), got " << options_.steps_per_sync);
+  steps_per_sync_ = options_.steps_per_sync > 0 ? options_.steps_per_sync
+                    : tensor_options_.device().is_cpu() ? kStepsPerSyncCpu : kStepsPerSyncGpu;
   defaults_ = std::make_shared<const PromptOptions>(PromptOptions{options_.samples, options_.sampling, options_.max_new_tokens,
                                                                   options_.seed, options_.stops, 0});
   check_prompt_options(*defaults_);
@@ -128,10 +133,10 @@ void Generator::plan(int64_t prompt_tokens, int64_t new_tokens) {
 
 bool Generator::run(int64_t max_steps) {
   EKT_CHECK(max_steps > 0, "run needs a positive step count, got " << max_steps);
-  for (int64_t step = 0; step < max_steps; ++step) {
+  for (int64_t step = 0; step < max_steps;) {
     admit();
     if (rows_.empty()) break;
-    decode_step();
+    step += decode_steps();
   }
   if (rows_.empty() && groups_.empty() && waiting_.empty() && cache_) {
     // Idle: the caches go back (a later prompt plans them anew), so memory returns to its idle level.
@@ -269,20 +274,21 @@ void Generator::prefill(const std::vector<Work>& work) {
 // take a row.
 void Generator::start_samples(std::vector<std::pair<int64_t, int64_t>> group_samples) {
   std::vector<int64_t> slots, prompt_of;
-  std::vector<double> uniforms;
+  std::vector<double> uniforms;  // the samples' step 0
   for (const auto& [g, s] : group_samples) {
     const Prompt& p = prompts_[groups_[g].work.prompt];
     slots.push_back(g);
     prompt_of.push_back(groups_[g].work.prompt);
     uniforms.push_back(sample_uniform(p.options->seed, p.key, static_cast<uint64_t>(s), 0));
   }
-  torch::Tensor logits = group_logits_.index_select(0, torch::tensor(slots, torch::kInt64).to(tensor_options_.device()));
-  const RowDraws drawn = draw(logits, prompt_of, uniforms);
+  const torch::Device device = tensor_options_.device();
+  torch::Tensor logits = group_logits_.index_select(0, to_device(torch::tensor(slots, torch::kInt64), device));
+  const RowDraws drawn = to_host({draw(logits, prompt_of, torch::tensor(uniforms, torch::kFloat64))});
   for (size_t i = 0; i < group_samples.size(); ++i) {
     const auto [g, s] = group_samples[i];
     Row row{g, s, {}, {}, StopMatcher(prompts_[prompt_of[i]].options->stops), Clock::now()};
     ++first_tokens_;
-    if (append(row, drawn, static_cast<int64_t>(i))) {
+    if (append(row, drawn, static_cast<int64_t>(i), 0)) {
       finish(row);
     } else {
       ++groups_[g].live_rows;
@@ -291,7 +297,7 @@ void Generator::start_samples(std::vector<std::pair<int64_t, int64_t>> group_sam
   }
 }
 
-RowDraws Generator::draw(const torch::Tensor& logits, const std::vector<int64_t>& prompt_of, const std::vector<double>& uniforms) const {
+RowDraws Generator::draw(const torch::Tensor& logits, const std::vector<int64_t>& prompt_of, const torch::Tensor& uniforms) const {
   std::vector<const SamplingParams*> params;
   int64_t top_n = 0;
   for (int64_t p : prompt_of) {
@@ -301,9 +307,10 @@ RowDraws Generator::draw(const torch::Tensor& logits, const std::vector<int64_t>
   return draw_rows(logits, uniforms, params, top_n);
 }
 
-bool Generator::append(Row& row, const RowDraws& draw, int64_t i) {
-  const int64_t token = draw.tokens.data_ptr<int64_t>()[i];
-  const float logprob = draw.logprobs.data_ptr<float>()[i];
+bool Generator::append(Row& row, const RowDraws& draws, int64_t i, int64_t step) {
+  const int64_t steps = draws.tokens.size(1), at = i * steps + step;
+  const int64_t token = draws.tokens.data_ptr<int64_t>()[at];
+  const float logprob = draws.logprobs.data_ptr<float>()[at];
   row.tokens.push_back(token);
   row.logprobs.push_back(logprob);
   const PromptOptions& o = options_of(row);
@@ -313,9 +320,9 @@ bool Generator::append(Row& row, const RowDraws& draw, int64_t i) {
   if (options_.token_events) {
     TokenEvent e{groups_[row.group].work.prompt, row.sample, token, logprob, done ? static_cast<int32_t>(row.matcher.finish()) : -1, {}, {}};
     if (o.top_logprobs > 0) {
-      const int64_t k = draw.top_ids.size(1), n = std::min(k, o.top_logprobs);  // k: the batch's largest request
-      e.top_ids.assign(draw.top_ids.data_ptr<int64_t>() + i * k, draw.top_ids.data_ptr<int64_t>() + i * k + n);
-      e.top_logprobs.assign(draw.top_logprobs.data_ptr<float>() + i * k, draw.top_logprobs.data_ptr<float>() + i * k + n);
+      const int64_t k = draws.top_ids.size(2), n = std::min(k, o.top_logprobs);  // k: the batch's largest request
+      e.top_ids.assign(draws.top_ids.data_ptr<int64_t>() + at * k, draws.top_ids.data_ptr<int64_t>() + at * k + n);
+      e.top_logprobs.assign(draws.top_logprobs.data_ptr<float>() + at * k, draws.top_logprobs.data_ptr<float>() + at * k + n);
     }
     events_.push_back(std::move(e));
   }
@@ -338,33 +345,59 @@ void Generator::finish(Row& row) {
   finished_.push_back(std::move(out));
 }
 
-void Generator::decode_step() {
+int64_t Generator::decode_steps() {
   const auto t0 = Clock::now();
   const int64_t R = static_cast<int64_t>(rows_.size());
+  // No row may run past its length limit: its cache has no slot there.
+  int64_t steps = steps_per_sync_;
   std::vector<int64_t> ids(static_cast<size_t>(R)), row_group(ids.size()), row_decoded(ids.size()), prompt_of(ids.size()), group_length;
-  std::vector<double> uniforms(ids.size());
   for (int64_t r = 0; r < R; ++r) {
     const Row& row = rows_[r];
-    const Prompt& p = prompts_[groups_[row.group].work.prompt];
+    const int64_t generated = static_cast<int64_t>(row.tokens.size());
     ids[r] = row.tokens.back();
     row_group[r] = row.group;
     prompt_of[r] = groups_[row.group].work.prompt;
-    row_decoded[r] = static_cast<int64_t>(row.tokens.size()) - 1;  // generated tokens already in the cache
-    uniforms[r] = sample_uniform(p.options->seed, p.key, static_cast<uint64_t>(row.sample), row.tokens.size());
+    row_decoded[r] = generated - 1;  // generated tokens already in the cache
+    const int64_t room = std::min(options_of(row).max_new_tokens, model_.config().max_positions - groups_[row.group].length);
+    steps = std::min(steps, room - generated);
+  }
+  std::vector<double> uniforms(static_cast<size_t>(R * steps));  // (R, steps)
+  for (int64_t r = 0; r < R; ++r) {
+    const Row& row = rows_[r];
+    const Prompt& p = prompts_[prompt_of[r]];
+    for (int64_t j = 0; j < steps; ++j)
+      uniforms[r * steps + j] = sample_uniform(p.options->seed, p.key, static_cast<uint64_t>(row.sample), row.tokens.size() + j);
   }
   for (const Group& g : groups_) group_length.push_back(g.length);
-  DecodeBatch batch(*cache_, options_.attention, row_group, row_decoded, group_length);
-  AttentionContext ctx(batch.positions(), batch);
-  torch::Tensor x = torch::tensor(ids, torch::kInt64).view({R, 1}).to(tensor_options_.device());
-  torch::Tensor logits = model_.logits(model_.hidden(x, ctx).select(1, 0));  // (R, V)
-  const RowDraws drawn = draw(logits, prompt_of, uniforms);
+  const torch::Device device = tensor_options_.device();
+  std::vector<RowDraws> drawn;
+  {
+    ForbidDeviceSync no_sync(options_.forbid_sync_between_checks);
+    torch::Tensor u = to_device(torch::tensor(uniforms, torch::kFloat64).view({R, steps}), device);
+    torch::Tensor x = to_device(torch::tensor(ids, torch::kInt64).view({R, 1}), device);
+    for (int64_t j = 0; j < steps; ++j) {
+      DecodeBatch batch(*cache_, options_.attention, row_group, row_decoded, group_length);
+      AttentionContext ctx(batch.positions(), batch);
+      torch::Tensor logits = model_.logits(model_.hidden(x, ctx).select(1, 0));  // (R, V)
+      drawn.push_back(draw(logits, prompt_of, u.select(1, j)));
+      x = drawn.back().tokens.view({R, 1});  // the next step's input, without leaving the device
+      for (int64_t& d : row_decoded) ++d;
+    }
+  }
+  const RowDraws host = to_host(drawn);  // the one synchronisation of these steps
   std::vector<bool> done(ids.size());
-  for (int64_t r = 0; r < R; ++r) done[r] = append(rows_[r], drawn, r);
-  ++steps_;
-  decoded_tokens_ += R;
+  for (int64_t r = 0; r < R; ++r) {
+    int64_t j = 0;
+    while (j < steps && !done[r]) done[r] = append(rows_[r], host, r, j++);
+    decoded_tokens_ += j;
+    discarded_tokens_ += steps - j;
+  }
+  steps_ += steps;
+  ++syncs_;
   retire_rows(done);
   release_groups();
   decode_seconds_ += seconds_since(t0);
+  return steps;
 }
 
 // Finished rows leave; the last live row moves into each freed slot.
@@ -405,7 +438,10 @@ nlohmann::json Generator::stats() const {
           {"samples_queued", queued_samples_},
           {"samples_done", done_samples_},
           {"decode_steps", steps_},
+          {"steps_per_sync", steps_per_sync_},
+          {"host_syncs", syncs_},
           {"decode_tokens", decoded_tokens_},
+          {"discarded_tokens", discarded_tokens_},
           {"first_tokens", first_tokens_},
           {"prefill_tokens", prefilled_tokens_},
           {"prefill_seconds", prefill_seconds_},

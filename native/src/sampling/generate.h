@@ -1,9 +1,16 @@
 // The batched sampling engine. Prompts queue up; each is prefilled once and its keys/values
 // serve all of its samples (PrefixCache); up to `rows` samples decode together, one token per
-// step; a finished sample leaves the batch at once and a waiting one takes its row, so a batch
-// never runs at the pace of its longest sample. Every random draw comes from
+// step; a finished sample leaves the batch and a waiting one takes its row, so a batch never
+// runs at the pace of its longest sample. Every random draw comes from
 // sample_uniform(seed, prompt key, sample, step), so results do not depend on batch size,
 // order or sharding.
+//
+// The host checks stop rules and refills rows every `steps_per_sync` steps, not every step: in
+// between, each step's drawn tokens stay on the device as the next step's input, and the
+// steps' uniforms and cache positions are known in advance, so a GPU runs the steps back to
+// back without waiting for the host. A sample that ends inside such a run of steps keeps only
+// its tokens up to its end; the steps after it are discarded, so the samples are the same for
+// every steps_per_sync.
 #pragma once
 
 #include <chrono>
@@ -44,7 +51,15 @@ struct GenerationOptions {
   // true: every drawn token becomes a TokenEvent (for streaming) and finished samples are not
   // collected in finished(); the server's mode.
   bool token_events = false;
+  // Decode steps between the host's stop checks and refills; 0: kStepsPerSyncCpu on the CPU
+  // (where computing is synchronous anyway), kStepsPerSyncGpu on a GPU.
+  int64_t steps_per_sync = 0;
+  // Tests: on a GPU, any host synchronisation inside a run of steps is an error (CUDA's sync
+  // debug mode), which proves the steps between checks never wait for the host.
+  bool forbid_sync_between_checks = false;
 };
+
+constexpr int64_t kStepsPerSyncCpu = 1, kStepsPerSyncGpu = 8;
 
 // One drawn token of a sample, in token-event mode.
 struct TokenEvent {
@@ -78,7 +93,8 @@ class Generator {
   void cancel(int64_t prompt);
   // The generator's own settings as prompt options (the base of a request's options).
   const PromptOptions& defaults() const { return *defaults_; }
-  // Runs up to `max_steps` decode steps; false once every queued sample has finished.
+  // Runs decode steps, in runs of up to steps_per_sync between the host's checks, until at least
+  // `max_steps` have run or nothing is left; false once every queued sample has finished.
   bool run(int64_t max_steps);
   std::deque<FinishedSample>& finished() { return finished_; }
   std::deque<TokenEvent>& events() { return events_; }
@@ -114,19 +130,22 @@ class Generator {
   void admit();
   void prefill(const std::vector<Work>& work);
   void start_samples(std::vector<std::pair<int64_t, int64_t>> group_samples);
-  void decode_step();
-  // Records the drawn token; true when the row's sample is complete.
-  bool append(Row& row, const RowDraws& draw, int64_t i);
+  // Runs up to steps_per_sync decode steps without reading anything back, then applies their
+  // draws; returns the steps run.
+  int64_t decode_steps();
+  // Records draw `step` of row `i` of host draws (R, steps[, K]); true when the row's sample is complete.
+  bool append(Row& row, const RowDraws& draws, int64_t i, int64_t step);
   void finish(Row& row);
   void retire_rows(const std::vector<bool>& done);
   void release_groups();
   void check_prompt_options(const PromptOptions& o) const;
   const PromptOptions& options_of(const Row& row) const { return *prompts_[groups_[row.group].work.prompt].options; }
-  // Draws one token per row of logits (R, V); row r's prompt is prompt_of[r].
-  RowDraws draw(const torch::Tensor& logits, const std::vector<int64_t>& prompt_of, const std::vector<double>& uniforms) const;
+  // Draws one token per row of logits (R, V) with uniforms (R,); row r's prompt is prompt_of[r].
+  RowDraws draw(const torch::Tensor& logits, const std::vector<int64_t>& prompt_of, const torch::Tensor& uniforms) const;
 
   CausalLM& model_;
   GenerationOptions options_;
+  int64_t steps_per_sync_;
   std::shared_ptr<const PromptOptions> defaults_;
   torch::TensorOptions tensor_options_;
   std::vector<Prompt> prompts_;
@@ -142,7 +161,7 @@ class Generator {
   // Memory plan (plan()).
   int64_t max_rows_ = 0, max_groups_ = 0, max_decode_tokens_ = 0, prefill_tokens_ = 0, budget_ = 0, planned_bytes_ = 0;
   // Counters.
-  int64_t steps_ = 0, decoded_tokens_ = 0, prefilled_tokens_ = 0, first_tokens_ = 0;
+  int64_t steps_ = 0, syncs_ = 0, decoded_tokens_ = 0, discarded_tokens_ = 0, prefilled_tokens_ = 0, first_tokens_ = 0;
   double prefill_seconds_ = 0, decode_seconds_ = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include "kernels/cpu/decode_attention_cpu.h"
 #include "device/kernels.h"
+#include "device/placement.h"
 #include "error.h"
 #include "models/layers.h"
 
@@ -14,7 +15,7 @@ namespace {
 using torch::indexing::Slice;
 
 torch::Tensor host_tensor(const std::vector<int64_t>& values, const torch::Device& device) {
-  return torch::tensor(values, torch::dtype(torch::kInt64)).to(device);
+  return to_device(torch::tensor(values, torch::dtype(torch::kInt64)), device);
 }
 
 // One part of a softmax split over disjoint key sets: the running max, the sum of exp(s - max)

@@ -1,5 +1,6 @@
 #include "sampling/sampler.h"
 
+#include "device/placement.h"
 #include "error.h"
 
 namespace ekt {
@@ -65,13 +66,13 @@ Draw draw_tokens(const torch::Tensor& logits, const torch::Tensor& uniforms, con
     torch::Tensor total = cumulative.narrow(1, cumulative.size(1) - 1, 1);  // (R, 1)
     // Kept strictly below the total, so the first candidate whose cumulative mass exceeds it
     // always has positive probability (u * total could round up to the total).
-    torch::Tensor target = torch::minimum(uniforms.to(total.device()).unsqueeze(1) * total, total * (1.0 - 0x1p-52));
+    torch::Tensor target = torch::minimum(to_device(uniforms, total.device()).unsqueeze(1) * total, total * (1.0 - 0x1p-52));
     torch::Tensor pick = (cumulative <= target).sum(1, /*keepdim=*/true);  // (R, 1)
     tokens = (order.defined() ? order.gather(1, pick) : pick).squeeze(1);
   }
   torch::Tensor chosen = x.gather(1, tokens.unsqueeze(1)).squeeze(1);
   torch::Tensor logprobs = chosen - x.logsumexp(1);
-  return {tokens.to(torch::kCPU, torch::kInt64), logprobs.to(torch::kCPU, torch::kFloat32)};
+  return {tokens, logprobs};
 }
 
 }  // namespace ekt

@@ -27,11 +27,12 @@ struct SamplingParams {
 void check_sampling_params(const SamplingParams& params);
 
 struct Draw {
-  torch::Tensor tokens;    // (R,) int64, CPU
-  torch::Tensor logprobs;  // (R,) float32, CPU: log-softmax of the raw logits (T = 1) at the token
+  torch::Tensor tokens;    // (R,) int64, on the logits' device
+  torch::Tensor logprobs;  // (R,) float32, on the logits' device: log-softmax of the raw logits (T = 1) at the token
 };
 
-// Picks one token per row of logits (R, V) (any device) with the row's uniform (R,) float64 CPU.
+// Picks one token per row of logits (R, V) (any device) with the row's uniform (R,) float64 (on
+// any device). Nothing is copied back to the host, so a GPU can draw many steps without a sync.
 // Filters as Hugging Face's warpers do, in their order: divide by the temperature, keep the
 // top_k largest, then keep tokens while the probability mass before them (descending, after
 // top-k renormalisation) is below top_p. The token is the first, in descending-probability order

@@ -68,6 +68,9 @@ final class SampleCommand implements Callable<Integer> {
     }
     @Option(names = "--memory-mb", description = "budget for caches/activations; 0 = min(8 GiB, RAM/4) on the CPU, 90%% of free GPU memory on CUDA")
     long memoryMb = DEFAULTS.memoryBudgetMb();
+    @Option(names = "--steps-per-sync", description = "decode steps between stop checks and refills; 0 = the device's "
+            + "default: 1 on the CPU, 8 on a GPU (default: ${DEFAULT-VALUE})")
+    int stepsPerSync = DEFAULTS.stepsPerSync();
     @Option(names = "--no-share-prompt", description = "prefill the prompt once per sample (naive baseline)")
     boolean noSharePrompt;
     @Option(names = "--no-token-logprobs", description = "leave the per-token \"logprobs\" array out of the records")
@@ -89,7 +92,7 @@ final class SampleCommand implements Callable<Integer> {
         for (String s : stopTokens) stopIds.add(java.util.Arrays.stream(ModelCommand.parseIds(s)).mapToInt(Math::toIntExact).toArray());
         SamplingOptions options = SamplingOptions.builder().n(n).temperature(temperature).topK(topK).topP(topP)
                 .maxNewTokens(maxNewTokens).seed(seed).eosTokenId(eos).stopStrings(stopStrings).stopTokens(stopIds)
-                .maxBatch(batch).memoryBudgetMb(memoryMb).sharePrompt(!noSharePrompt).build();
+                .maxBatch(batch).memoryBudgetMb(memoryMb).stepsPerSync(stepsPerSync).sharePrompt(!noSharePrompt).build();
 
         OutputFile.check(out, resume, overwrite, "--prompts", prompts);
         if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);

@@ -131,7 +131,10 @@ public final class Sampler implements AutoCloseable {
         return out;
     }
 
-    /** Runs up to {@code maxSteps} decode steps; false once every queued sample is finished. */
+    /**
+     * Runs decode steps until at least {@code maxSteps} have run or nothing is left, in whole runs
+     * of up to {@link SamplingOptions#stepsPerSync()} steps; false once every queued sample is finished.
+     */
     public boolean run(int maxSteps) {
         int status = SampleNative.ekt_sampler_run(live(), maxSteps);
         if (status < 0) throw Native.error("sampling");

@@ -25,13 +25,16 @@ import java.util.List;
  * @param maxBatch      samples decoded together at most; the engine lowers it to fit memoryBudgetMb
  * @param memoryBudgetMb for caches and activations; 0 = the device's default: min(8 GiB, RAM/4) on the CPU, 90% of the free memory on a GPU
  * @param attention     "shared" (default), "torch" or "gather": attention implementations, for tests
+ * @param stepsPerSync  decode steps between the engine's stop checks and refills; 0 = the device's
+ *                      default (1 on the CPU, 8 on a GPU, where it spares a host synchronisation per
+ *                      token); the samples are the same for every value
  * @param tokenEvents   every drawn token is reported as a {@link TokenEvent} and samples are not
  *                      collected for {@link Sampler#take()} (serving: see {@link Sampler#addPrompt})
  */
 public record SamplingOptions(int n, double temperature, int topK, double topP, int maxNewTokens, long seed,
                               Integer eosTokenId, List<int[]> stopTokens, List<StopString> stopStrings,
                               boolean sharePrompt, int maxBatch, long memoryBudgetMb, String attention,
-                              boolean tokenEvents) {
+                              int stepsPerSync, boolean tokenEvents) {
 
     /** Copies the stop lists. */
     public SamplingOptions {
@@ -65,6 +68,7 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         b.maxBatch = maxBatch;
         b.memoryBudgetMb = memoryBudgetMb;
         b.attention = attention;
+        b.stepsPerSync = stepsPerSync;
         b.tokenEvents = tokenEvents;
         return b;
     }
@@ -74,7 +78,8 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("n", n).put("temperature", temperature).put("top_k", topK).put("top_p", topP)
                 .put("max_new_tokens", maxNewTokens).put("seed", seed).put("share_prompt", sharePrompt)
-                .put("max_batch", maxBatch).put("memory_budget_mb", memoryBudgetMb).put("attention", attention);
+                .put("max_batch", maxBatch).put("memory_budget_mb", memoryBudgetMb).put("attention", attention)
+                .put("steps_per_sync", stepsPerSync);
         if (tokenEvents) o.put("token_events", true);
         if (eosTokenId != null) o.put("eos_token_id", eosTokenId);
         ArrayNode tokens = o.putArray("stop_tokens");
@@ -90,7 +95,8 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
     /**
      * Named construction; its field initialisers are the engine's defaults: 1 sample, temperature 1,
      * no top-k or top-p, 128 new tokens, seed 0, the model's EOS, no stop rules, shared prompts,
-     * batches of up to 256 samples, the default memory budget, shared attention, no token events.
+     * batches of up to 256 samples, the default memory budget, shared attention, the device's steps
+     * per sync, no token events.
      */
     public static final class Builder {
         private int n = 1;
@@ -106,6 +112,7 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         private int maxBatch = 256;
         private long memoryBudgetMb = 0;
         private String attention = "shared";
+        private int stepsPerSync = 0;
         private boolean tokenEvents = false;
 
         /** @param v samples per prompt */
@@ -134,13 +141,15 @@ public record SamplingOptions(int n, double temperature, int topK, double topP, 
         public Builder memoryBudgetMb(long v) { memoryBudgetMb = v; return this; }
         /** @param v shared, torch or gather */
         public Builder attention(String v) { attention = v; return this; }
+        /** @param v decode steps between stop checks; 0: the device's default */
+        public Builder stepsPerSync(int v) { stepsPerSync = v; return this; }
         /** @param v report every drawn token instead of collecting samples */
         public Builder tokenEvents(boolean v) { tokenEvents = v; return this; }
 
         /** The options. */
         public SamplingOptions build() {
             return new SamplingOptions(n, temperature, topK, topP, maxNewTokens, seed, eosTokenId, stopTokens,
-                    stopStrings, sharePrompt, maxBatch, memoryBudgetMb, attention, tokenEvents);
+                    stopStrings, sharePrompt, maxBatch, memoryBudgetMb, attention, stepsPerSync, tokenEvents);
         }
     }
 }
