@@ -41,7 +41,8 @@ class GenerationTest {
                 .eosTokenId(EOS).stopTokens(List.of(new int[]{STOP_TOKEN})).stopStrings(List.of(StopString.line("answer")))
                 .maxBatch(16).build();
         PieceCodec codec = new PieceCodec();
-        List<SampleRecord> records = run(o, codec, List.of(SamplePrompt.ofText("p0", "x\nq"), SamplePrompt.ofTokens("p1", new int[]{3})));
+        List<SamplePrompt> prompts = List.of(SamplePrompt.ofText("p0", "x\nq"), SamplePrompt.ofTokens("p1", new int[]{3}));
+        List<SampleRecord> records = run(o, codec, prompts);
         assertEquals(80, records.size());
         int[] byFinish = new int[3];
         int textStops = 0;
@@ -79,6 +80,13 @@ class GenerationTest {
         }
         assertTrue(textStops >= 3 && byFinish[Finish.EOS.ordinal()] >= 3 && byFinish[Finish.LENGTH.ordinal()] >= 1,
                 "the test needs every kind of finish: " + Arrays.toString(byFinish) + ", text stops " + textStops);
+        // Checking the rules every 7 decode steps instead of every step (a GPU's default is 8) cuts the same samples.
+        List<SampleRecord> checkedEvery7 = run(o.toBuilder().stepsPerSync(7).build(), codec, prompts);
+        for (int i = 0; i < records.size(); i++) {
+            assertArrayEquals(records.get(i).tokens(), checkedEvery7.get(i).tokens());
+            assertEquals(records.get(i).finish(), checkedEvery7.get(i).finish());
+            assertEquals(records.get(i).text(), checkedEvery7.get(i).text());
+        }
     }
 
     /** End of the paper's match (first "\n" after the first "\nanswer"), or -1. */
