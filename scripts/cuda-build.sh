@@ -4,7 +4,8 @@
 # CUDA and NCCL on and warnings as errors, so every CUDA-only code path compiles on a machine
 # without a GPU; then runs those C++ tests through this build on the CPU (EKT_CUDA_CTEST=0 skips
 # that), so the libtorch 2.x paths (scaled_dot_product_attention, the version-guarded kernels)
-# run in CI too. Maven's test phase runs it (skip: -Dekt.cuda.skip=true, or -Dekt.ctest.skip=true).
+# run in CI too. Maven's test phase runs it (skip: -Dekt.cuda.skip=true, or -Dekt.ctest.skip=true),
+# then the Java reference tests through the core staged below (surefire torch2-parity, engine/pom.xml).
 #
 # No CUDA toolkit is installed: PyPI's wheels are the toolkit. The torch wheel carries libtorch's
 # headers, TorchConfig.cmake and libraries; nvidia-cuda-nvcc/-crt/-nvvm/-runtime/-cccl are nvcc and
@@ -104,14 +105,17 @@ cmake -S "$ROOT/native" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEKT_WERROR=ON \
 grep -E "ekt:" "$BUILD.configure.log" >&2
 say "building (log: $BUILD.build.log)"
 RUN_TESTS="${EKT_CUDA_CTEST:-1}"
-TARGETS="${EKT_CUDA_TARGETS:-ektcore ekt_bench$([ "$RUN_TESTS" = 1 ] && echo " ekt_tests")}"
+# ekt_tests only where they run; the substitution must succeed either way (set -e ends the script)
+TARGETS="${EKT_CUDA_TARGETS:-ektcore ekt_bench$([ "$RUN_TESTS" != 1 ] || echo " ekt_tests")}"
 cmake --build "$BUILD" -j "${EKT_CUDA_JOBS:-$(nproc)}" --target $TARGETS >"$BUILD.build.log" 2>&1 \
   || { tail -80 "$BUILD.build.log"; exit 1; }
 say "compiled and linked $TARGETS in $(( $(date +%s) - start )) s"
 
 # The engine's CUDA native jar (classifier linux-x86_64-cuda, packaged by Maven when this directory
 # exists): the CPU build's JNI glue, which binds only the C API, beside this build's libektcore.so,
-# under the path JavaCPP's Loader looks in. A GPU host puts it on the class path instead of the CPU one.
+# under the path JavaCPP's Loader looks in. A GPU host puts it on the class path instead of the CPU one;
+# Maven's torch2-parity tests load it from here. Its run path names libtorch's and CUDA's directories
+# in $SITE, and libtorch's own run path ($ORIGIN/../../nvidia/...) the rest: no LD_LIBRARY_PATH.
 JNI="$ROOT/engine/target/classes/ekt/core/linux-x86_64"
 if [ -f "$BUILD/libektcore.so" ] && ls "$JNI"/libjni*.so >/dev/null 2>&1; then
   STAGE="$ROOT/engine/target/cuda-jar/ekt/core/linux-x86_64"
