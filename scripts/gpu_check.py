@@ -15,6 +15,9 @@
 
 Every figure goes to OUT/figures.json; failures of a parity bound are recorded and make the exit
 status 1 after everything ran.
+
+--rehearsal runs every part at toy sizes, on any device (also the CPU, with a CPU-capable torch 2.x
+and ekt_bench built against it), so the script itself is tried before a GPU's scarce minutes are spent.
 """
 import argparse
 import json
@@ -23,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import platform
 
 import numpy as np
 import torch
@@ -38,6 +43,16 @@ def bench(binary, *args):
     if done.returncode != 0:
         raise RuntimeError(f"ekt_bench {' '.join(map(str, args))} failed: {done.stderr.strip()}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def synchronize(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def release(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.empty_cache()
 
 
 def parity_models(vocab):
@@ -98,11 +113,13 @@ def parity(binary, work, device):
     return results, failures
 
 
-def neo_1p3b_config():
-    """GPT-Neo 1.3B's shape (EleutherAI/gpt-neo-1.3B config.json)."""
-    return hf.GPTNeoConfig(vocab_size=50257, max_position_embeddings=2048, hidden_size=2048, num_layers=24, num_heads=16,
-                           attention_types=[[["global", "local"], 12]], window_size=256, activation_function="gelu_new",
-                           embed_dropout=0.0, attention_dropout=0.0, resid_dropout=0.0)
+def neo_1p3b_config(rehearsal):
+    """GPT-Neo 1.3B's shape (EleutherAI/gpt-neo-1.3B config.json); a toy one for a rehearsal."""
+    shape = dict(hidden_size=2048, num_layers=24, num_heads=16, attention_types=[[["global", "local"], 12]])
+    if rehearsal:
+        shape = dict(hidden_size=64, num_layers=2, num_heads=4, attention_types=[[["global", "local"], 1]])
+    return hf.GPTNeoConfig(vocab_size=50257, max_position_embeddings=2048, window_size=256, activation_function="gelu_new",
+                           embed_dropout=0.0, attention_dropout=0.0, resid_dropout=0.0, **shape)
 
 
 def flops_per_step(config, rows, seq):
@@ -121,11 +138,11 @@ def sampling(binary, directory, model, device, prompts, prompt_tokens, n, new_to
                     num_return_sequences=n, pad_token_id=0)
     with torch.no_grad():
         model.generate(batch[0][:, :32].to(device), **{**settings, "max_new_tokens": 4, "min_new_tokens": 4})  # warm-up
-        torch.cuda.synchronize()
+        synchronize(device)
         start = time.perf_counter()
         for ids in batch:
             model.generate(ids.to(device), **settings)
-        torch.cuda.synchronize()
+        synchronize(device)
         seconds = time.perf_counter() - start
     generated = prompts * n * new_tokens
     theirs = {"generated_tokens": generated, "seconds": seconds, "tokens_per_s": generated / seconds}
@@ -146,19 +163,19 @@ def training(binary, directory, config, device, rows, seq, steps, peak_tflops):
     ids = torch.randint(0, config.vocab_size, (rows, seq), generator=torch.Generator().manual_seed(5)).to(device)
     timed = 0.0
     for step in range(steps):
-        torch.cuda.synchronize()
+        synchronize(device)
         start = time.perf_counter()
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16):
             loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        torch.cuda.synchronize()
+        synchronize(device)
         if step > 0:
             timed += time.perf_counter() - start
     del model, optimizer
-    torch.cuda.empty_cache()
+    release(device)
     per_step = timed / (steps - 1)
     tflops = flops_per_step(config, rows, seq) / per_step / 1e12
     theirs = {"step_seconds": per_step, "tokens_per_s": rows * seq / per_step, "model_tflops": tflops, "mfu": tflops / peak_tflops}
@@ -175,24 +192,29 @@ def main():
     ap.add_argument("--prompts", type=int, default=2)
     ap.add_argument("--peak-tflops", type=float, default=989.0, help="dense bfloat16 peak (H100/H200 SXM: 989)")
     ap.add_argument("--skip-large", action="store_true", help="parity only")
+    ap.add_argument("--rehearsal", action="store_true", help="every part at toy sizes, on any device (try the script)")
     args = ap.parse_args()
-    figures = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "transformers": hf.__version__,
+    on_gpu = torch.device(args.device).type == "cuda"
+    figures = {"device": torch.cuda.get_device_name(0) if on_gpu else platform.processor() or "cpu",
+               "torch": torch.__version__, "transformers": hf.__version__,
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     with tempfile.TemporaryDirectory() as work:
         figures["parity"], failures = parity(args.bench, work, args.device)
         if not args.skip_large:
-            config = neo_1p3b_config()
+            config = neo_1p3b_config(args.rehearsal)
             torch.manual_seed(2)
             with torch.device(args.device):
                 model = hf.GPTNeoForCausalLM(config).eval()
             directory = os.path.join(work, "neo-1.3b")
             model.save_pretrained(directory, safe_serialization=True)  # float32: the trainer's master weights
             model = model.to(torch.bfloat16)
-            figures["sampling"] = sampling(args.bench, directory, model, args.device, args.prompts, 750, 100, 150)
+            sizes = (1, 40, 8, 12) if args.rehearsal else (args.prompts, 750, 100, 150)  # prompts, tokens, n, new tokens
+            figures["sampling"] = sampling(args.bench, directory, model, args.device, *sizes)
             print(f"sampling: {json.dumps(figures['sampling'])}", flush=True)
             del model
-            torch.cuda.empty_cache()
-            figures["training"] = training(args.bench, directory, config, args.device, 32, 400, 4, args.peak_tflops)
+            release(args.device)
+            rows, seq = (4, 32) if args.rehearsal else (32, 400)
+            figures["training"] = training(args.bench, directory, config, args.device, rows, seq, 4, args.peak_tflops)
             print(f"training: {json.dumps(figures['training'])}", flush=True)
     figures["failures"] = failures
     with open(os.path.join(args.out, "figures.json"), "w") as f:
