@@ -227,8 +227,7 @@ public final class ServingEngine implements AutoCloseable {
     }
 
     private void step() {
-        sampler.run(1);
-        steps.incrementAndGet();
+        sampler.run(1);  // one run of steps between the engine's stop checks (several on a GPU)
         int topCap = 0;
         for (Ticket t : running.values()) topCap = Math.max(topCap, t.topLogprobs);
         List<TokenEvent> events = sampler.takeEvents(topCap);
@@ -247,6 +246,7 @@ public final class ServingEngine implements AutoCloseable {
 
     private void refreshStats() {
         var stats = sampler.stats();
+        steps.set(stats.path("decode_steps").asLong());
         liveRows = stats.path("live_rows").asLong();
         waitingPrompts = stats.path("waiting_prompts").asLong();
     }
