@@ -308,9 +308,10 @@ TEST_P(GeneratorTest, CheckingStopsEveryFewStepsDrawsTheSameSamples) {
   const std::vector<int64_t> common = {by_count[0].second, by_count[1].second, by_count[2].second};
   const auto [every, every_stats] = run_requests(*model, o, common);
   ASSERT_EQ(every.size(), 12u);
+  const std::vector<Request> requests = ending_requests(common);
   std::set<std::pair<Finish, bool>> endings;  // (finish, before the request's own length)
   for (const auto& [key, s] : every)
-    endings.insert({s.finish, static_cast<int64_t>(s.tokens.size()) < ending_requests(common)[key.first].options.max_new_tokens});
+    endings.insert({s.finish, static_cast<int64_t>(s.tokens.size()) < requests[key.first].options.max_new_tokens});
   for (auto ending : {std::pair{Finish::eos, true}, {Finish::stop, true}, {Finish::length, true}, {Finish::length, false}})
     EXPECT_TRUE(endings.count(ending)) << "no sample ended by finish " << static_cast<int>(ending.first) << (ending.second ? " early" : "");
   EXPECT_EQ(every_stats["host_syncs"], every_stats["decode_steps"]);

@@ -18,9 +18,9 @@ torch::ScalarType parse_dtype(const std::string& name);
 // A model may compute in `type` on `device` (float16 needs kernels libtorch 1.x lacks on the CPU).
 void check_compute_dtype(torch::ScalarType type, const torch::Device& device);
 
-// A tensor's copy on `device` (itself if it is there). To a GPU it goes through pinned memory without blocking: a
-// plain .to() waits for all of the GPU's queued work first, a host synchronisation that would
-// stall the decode loop once per step.
+// A tensor's copy on `device` (itself if it is there). From the host to a GPU it goes through
+// pinned memory without blocking: a plain .to() waits for all of the GPU's queued work first, a
+// host synchronisation that would stall the decode loop once per step.
 torch::Tensor to_device(const torch::Tensor& host, const torch::Device& device);
 
 // "float32", "bfloat16", "float16" (Hugging Face's torch_dtype names).
