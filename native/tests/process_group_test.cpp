@@ -1,12 +1,16 @@
 // The c10d process group on its own: two Gloo ranks (threads of this process, 127.0.0.1) sum
 // tensors of several dtypes through several buckets in place, and a world of one on the test
 // device (EKT_TEST_DEVICE=cuda: the NCCL backend, scripts/gpu-check.sh) passes its barrier and
-// gives back every element where it was, through the same bucketing.
+// gives back every element where it was, through the same bucketing; and a rank stopped in the
+// middle of a store request fails rank 0 within the timeout, naming it, without hanging rank 0
+// on its way out.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -77,6 +81,61 @@ TEST(ProcessGroupTest, TwoGlooRanksSumEveryBucketInPlace) {
   for (size_t i = 0; i < a.size(); ++i)
     for (int r = 0; r < 2; ++r) EXPECT_TRUE(torch::equal(tensors[static_cast<size_t>(r)][i], a[i] + b[i])) << "tensor " << i << " rank " << r;
   EXPECT_GT(seconds[0], 0.0);
+}
+
+// A rank SIGSTOPped between two sends of one store request leaves torch 1.13's TCPStore server
+// waiting, without a timeout, for the rest (a raw client that sends one byte of a request and
+// no more stands in for it here). Rank 0's barrier must still fail within its timeouts, name
+// the other rank, and shutting the failed group down must return instead of joining the
+// server's blocked thread. (torch 2.x's server reads requests without blocking: there rank 1
+// shows as not arrived.)
+TEST(ProcessGroupTest, ARankStoppedMidRequestFailsRankZeroWhichStillShutsDown) {
+  const int port = free_port();
+  std::atomic<bool> rank0_done{false};
+  std::string rank1_error;
+  std::thread rank1([&] {
+    try {
+      GroupOptions o = options(1, 2, port, "gloo");
+      o.timeout_s = 2;
+      ProcessGroup g(o);
+      g.barrier("start");
+      while (!rank0_done) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // hangs: never reaches "step"
+    } catch (const std::exception& e) {
+      rank1_error = e.what();
+    }
+  });
+  GroupOptions o = options(0, 2, port, "gloo");
+  o.timeout_s = 2;
+  ekt::dist::set_default_group(std::make_unique<ProcessGroup>(o));
+  ekt::dist::default_group()->barrier("start");
+
+  // Left open on purpose: closed, it would let the server go on.
+  const int stuck = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  ASSERT_EQ(connect(stuck, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const uint8_t first_byte_of_a_request = 1;
+  ASSERT_EQ(send(stuck, &first_byte_of_a_request, 1, 0), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the server has read it and waits for the rest
+
+  const auto start = std::chrono::steady_clock::now();
+  std::string error;
+  try {
+    ekt::dist::default_group()->barrier("step 7");
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_NE(error.find("distributed job failed at stage 'step 7' on rank 0 of 2: rank 1 "), std::string::npos) << error;
+  EXPECT_LT(seconds, 10.0) << "two timeouts of 2 s at most (the collective's, then the store's)";
+  EXPECT_TRUE(ekt::dist::default_group()->failed());
+  ekt::dist::set_default_group(nullptr);  // returns: the failed group is abandoned, not joined
+  EXPECT_EQ(ekt::dist::default_group(), nullptr);
+  rank0_done = true;
+  rank1.join();
+  EXPECT_EQ(rank1_error, "");
 }
 
 // The GPU check's proof that the NCCL path builds and runs: one GPU, one rank.

@@ -24,7 +24,8 @@ EKT_API const char* ekt_dist_resolve(const char* options_json);
  * timeout_s). Fails if one exists already. */
 EKT_API int ekt_dist_init(const char* options_json);
 
-/* Destroys the process's group (no-op without one). */
+/* Destroys the process's group (no-op without one). A group whose collective failed is abandoned
+ * instead: its threads may wait on a hung peer for good, so they are left to the process's exit. */
 EKT_API void ekt_dist_shutdown(void);
 
 /* Blocks until every rank reached `stage`; fails naming the ranks that died or hung. */

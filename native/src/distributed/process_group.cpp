@@ -165,7 +165,15 @@ std::string ProcessGroup::absent(const std::string& prefix) {
   return out.str();
 }
 
+std::string ProcessGroup::peers() const {
+  std::ostringstream out;
+  for (int r = 0; r < options_.world_size; ++r)
+    if (r != options_.rank) out << (out.tellp() > 0 ? ", " : "") << r;
+  return (options_.world_size == 2 ? "rank " : "one of ranks ") + out.str();
+}
+
 void ProcessGroup::fail(const std::string& stage, const std::string& key, const std::string& error) {
+  failed_ = true;
   std::string who;
   try {
     const std::string missing = absent(key);
@@ -185,7 +193,14 @@ void ProcessGroup::fail(const std::string& stage, const std::string& key, const 
       who = silent.empty() ? "every rank saw it fail" : "rank " + silent + " stopped during it (it died, hangs, or lost its connection)";
     }
   } catch (const std::exception&) {
-    who = options_.agent_store ? "the launcher's store is unreachable" : "rank 0 is unreachable (it died; it hosts the store)";
+    // A store stops answering when its host died, or when a rank stopped in the middle of a
+    // request: torch 1.13's TCPStore server then waits, without a timeout, for the rest of it.
+    if (options_.agent_store)
+      who = "the launcher's store is unreachable (the launcher died, or a rank hung in the middle of a request to it)";
+    else if (options_.rank == 0)
+      who = peers() + " stopped during it (it hung in the middle of a request to the store this rank hosts, which waits for the rest)";
+    else
+      who = "rank 0 is unreachable (it died; it hosts the store)";
   }
   EKT_FAIL("distributed job failed at stage '" << stage << "' on rank " << options_.rank << " of " << options_.world_size << ": " << who
                                                << " [" << error << "]");
@@ -205,10 +220,10 @@ void ProcessGroup::barrier(const std::string& stage) {
 void ProcessGroup::check_same(const std::string& what, const std::string& value) {
   const std::string key = arrive("check " + what);
   const std::string mine = std::to_string(fnv1a(value));
-  store_->set(key + "value/" + std::to_string(options_.rank), std::vector<uint8_t>(mine.begin(), mine.end()));
   std::vector<std::string> keys;
   for (int r = 0; r < options_.world_size; ++r) keys.push_back(key + "value/" + std::to_string(r));
   try {
+    store_->set(keys[static_cast<size_t>(options_.rank)], std::vector<uint8_t>(mine.begin(), mine.end()));
     store_->wait(keys, millis(options_.timeout_s));
   } catch (const std::exception& e) {
     fail("check " + what, key, e.what());
@@ -268,6 +283,12 @@ torch::Device ProcessGroup::device() const { return comm_->device; }
 
 ProcessGroup* default_group() { return g_default.get(); }
 
-void set_default_group(std::unique_ptr<ProcessGroup> group) { g_default = std::move(group); }
+void set_default_group(std::unique_ptr<ProcessGroup> group) {
+  // Destroying a failed group joins its store server and communicator threads, which may wait
+  // on a hung peer for good: the rank would hang on its way out. The job is over; the group's
+  // threads and sockets go with the process.
+  if (g_default && g_default->failed()) static_cast<void>(g_default.release());
+  g_default = std::move(group);
+}
 
 }  // namespace ekt::dist

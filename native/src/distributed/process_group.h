@@ -55,6 +55,9 @@ class ProcessGroup {
   // Wall time spent in all_reduce_sum so far (packing, communication, unpacking), and calls.
   double reduce_seconds() const { return reduce_seconds_; }
   int64_t reduces() const { return reduces_; }
+  // True once a collective failed: the job is over, and the group's threads may be blocked on a
+  // hung peer for good.
+  bool failed() const { return failed_; }
   // Where this backend wants small tensors (CPU for Gloo, the rank's GPU for NCCL).
   torch::Device device() const;
 
@@ -71,6 +74,8 @@ class ProcessGroup {
   std::string arrive(const std::string& stage);
   // The ranks r (comma-separated) for which key prefix + r is not in the store.
   std::string absent(const std::string& prefix);
+  // Every rank but this one: "rank 1", or "one of ranks 1, 2, 3".
+  std::string peers() const;
   [[noreturn]] void fail(const std::string& stage, const std::string& key, const std::string& error);
 
   GroupOptions options_;
@@ -79,10 +84,12 @@ class ProcessGroup {
   int64_t sequence_ = 0;  // collectives so far; every rank issues them in the same order
   double reduce_seconds_ = 0;
   int64_t reduces_ = 0;
+  bool failed_ = false;
 };
 
 // The process's default group (as torch.distributed has one): set by ekt_dist_init, used by
-// the trainer. nullptr in a single-process run.
+// the trainer. nullptr in a single-process run. Replacing a failed group abandons it rather than
+// destroying it (see set_default_group).
 ProcessGroup* default_group();
 void set_default_group(std::unique_ptr<ProcessGroup> group);
 

@@ -99,7 +99,7 @@ class DistributedTrainCliTest {
         new ProcessBuilder("kill", "-STOP", String.valueOf(hung.pid())).start().waitFor();
         try {
             Process leader = job.processes().get(0);
-            assertTrue(leader.waitFor(40, TimeUnit.SECONDS), "rank 0 still waits 40 s after rank 1 stopped (timeout 5 s)");
+            assertTrue(leader.waitFor(40, TimeUnit.SECONDS), "rank 0 still runs 40 s after rank 1 stopped (timeout 5 s):\n" + job.log(0));
             assertNotEquals(0, leader.exitValue());
             assertTrue(job.log(0).matches("(?s).*distributed job failed at stage '(train step \\d+|checkpoint .*step-\\d+)' on rank 0 of 2: "
                     + "rank 1 (did not arrive \\(it died, or hung past the 5 s timeout\\)|stopped during it).*"), job.log(0));
