@@ -149,15 +149,18 @@ def sampling(binary, directory, model, device, prompts, prompt_tokens, n, new_to
         seconds = time.perf_counter() - start
     generated = prompts * n * new_tokens
     theirs = {"generated_tokens": generated, "seconds": seconds, "tokens_per_s": generated / seconds}
-    def ours(steps_per_sync):
+    def ours(steps_per_sync, cuda_graphs=0):
         return bench(binary, "sample", "--model", directory, "--device", device, "--dtype", "bfloat16", "--prompts", prompts,
                      "--prompt-tokens", prompt_tokens, "--n", n, "--new-tokens", new_tokens, "--max-batch", 2 * n,
-                     "--memory-mb", 32768, "--steps-per-sync", steps_per_sync)
+                     "--memory-mb", 32768, "--steps-per-sync", steps_per_sync, "--cuda-graphs", cuda_graphs)
     default = ours(0)  # the device's default: stop checks every 8 steps on a GPU
     every_step = ours(1)  # a host synchronisation per token, for comparison
-    return {"transformers_generate": theirs, "ekt": default, "ekt_sync_every_step": every_step,
+    # Each run of steps captures one step as a CUDA graph and replays it: longer runs spread the capture.
+    graphs = {f"ekt_cuda_graphs_steps_per_sync_{steps}": ours(steps, 1) for steps in (8, 32)}
+    return {"transformers_generate": theirs, "ekt": default, "ekt_sync_every_step": every_step, **graphs,
             "speedup": default["tokens_per_s"] / theirs["tokens_per_s"],
-            "speedup_of_default_steps_per_sync": default["tokens_per_s"] / every_step["tokens_per_s"]}
+            "speedup_of_default_steps_per_sync": default["tokens_per_s"] / every_step["tokens_per_s"],
+            **{f"speedup_of_{name[4:]}": figures["tokens_per_s"] / default["tokens_per_s"] for name, figures in graphs.items()}}
 
 
 def training(binary, directory, config, device, rows, seq, steps, peak_tflops):

@@ -356,6 +356,34 @@ TEST(Generator, StepsBetweenChecksNeverWaitForTheHost) {
   }
 }
 
+// On a GPU, a run of steps replayed as a captured CUDA graph draws the same samples as launching
+// every kernel (the same kernels on the same buffers), and never waits for the host either.
+TEST(Generator, CudaGraphsReplayTheSameSamples) {
+  if (!test_device().is_cuda()) GTEST_SKIP() << "needs a GPU: scripts/gpu-check.sh runs it with EKT_TEST_DEVICE=cuda";
+  for (const char* type : {"gpt2", "gpt_neo"}) {
+    for (auto path : {ekt::AttentionPath::torch, ekt::AttentionPath::gather}) {
+      auto model = random_model(type, 6);
+      ekt::GenerationOptions o;
+      o.max_new_tokens = 24;
+      o.max_rows = 5;
+      o.steps_per_sync = 8;
+      o.attention = path;
+      const auto [launched, launched_stats] = run_requests(*model, o, {5, 7, 9});
+      o.cuda_graphs = true;
+      o.forbid_sync_between_checks = true;
+      const auto [replayed, stats] = run_requests(*model, o, {5, 7, 9});
+      EXPECT_EQ(launched_stats["graph_replays"], 0);
+      EXPECT_GT(stats["graph_replays"].get<int64_t>(), stats["host_syncs"].get<int64_t>()) << type;  // most steps replayed
+      ASSERT_EQ(replayed.size(), launched.size());
+      for (const auto& [key, s] : launched) {
+        const ekt::FinishedSample& t = replayed.at(key);
+        ASSERT_EQ(s.tokens, t.tokens) << type << ", prompt " << key.first << " sample " << key.second;
+        for (size_t i = 0; i < s.logprobs.size(); ++i) EXPECT_NEAR(s.logprobs[i], t.logprobs[i], 1e-5);
+      }
+    }
+  }
+}
+
 TEST(Generator, MemoryBudgetShrinksTheBatchOrFailsClearly) {
   auto model = random_model("gpt2", 3);
   ekt::GenerationOptions o;

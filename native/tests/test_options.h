@@ -7,7 +7,7 @@
 inline nlohmann::json sampler_options(const nlohmann::json& changes = nlohmann::json::object()) {
   nlohmann::json j = {{"n", 1}, {"temperature", 1.0}, {"top_k", 0}, {"top_p", 1.0}, {"max_new_tokens", 8},
                       {"seed", 0}, {"share_prompt", true}, {"max_batch", 256}, {"memory_budget_mb", 0},
-                      {"attention", "shared"}, {"steps_per_sync", 0}, {"stop_tokens", nlohmann::json::array()},
+                      {"attention", "shared"}, {"steps_per_sync", 0}, {"cuda_graphs", false}, {"stop_tokens", nlohmann::json::array()},
                       {"stop_strings", nlohmann::json::array()}};
   j.update(changes);
   return j;

@@ -6,7 +6,7 @@
 //       every position's logits of one sequence (ids: int64 raw, logits: float32 raw)
 //   ekt_bench sample --model DIR --device D --dtype T [--prompts 4 --prompt-tokens 750 --n 100
 //                    --new-tokens 150 --temperature 0.6 --top-k 50 --max-batch 400 --memory-mb 0
-//                    --steps-per-sync 0]
+//                    --steps-per-sync 0 --cuda-graphs 0]
 //       random prompts, every sample exactly --new-tokens long (no end-of-sequence): tokens/s
 //   ekt_bench train --model DIR --device D [--precision bfloat16 --rows 32 --seq 400 --micro 0
 //                   --steps 4 --peak-tflops 989]
@@ -113,10 +113,11 @@ int sample(const Args& a) {
                 "{\"n\": %lld, \"temperature\": %g, \"top_k\": %lld, \"top_p\": 1.0, \"max_new_tokens\": %lld, "
                 "\"eos_token_id\": -1, \"stop_tokens\": [], \"stop_strings\": [], \"share_prompt\": true, "
                 "\"attention\": \"shared\", \"max_batch\": %lld, \"memory_budget_mb\": %lld, \"steps_per_sync\": %lld, "
-                "\"seed\": 1}",
+                "\"cuda_graphs\": %s, \"seed\": 1}",
                 static_cast<long long>(n), number(a, "temperature", 0.6), static_cast<long long>(number(a, "top-k", 50)),
                 static_cast<long long>(fresh), static_cast<long long>(number(a, "max-batch", 400)),
-                static_cast<long long>(number(a, "memory-mb", 0)), static_cast<long long>(number(a, "steps-per-sync", 0)));
+                static_cast<long long>(number(a, "memory-mb", 0)), static_cast<long long>(number(a, "steps-per-sync", 0)),
+                number(a, "cuda-graphs", 0) != 0 ? "true" : "false");
   std::unique_ptr<ekt_sampler, void (*)(ekt_sampler*)> s(ekt_sampler_create(m.get(), options), ekt_sampler_free);
   check(s != nullptr, "creating the sampler");
   Tokens tokens{7, vocab_of(m.get())};

@@ -39,6 +39,8 @@ typedef struct ekt_sampler ekt_sampler;
  *     path of architectures that do not call AttentionContext::attend),
  *   "steps_per_sync": decode steps between the host's stop checks and refills (0 = 1 on the
  *     CPU, 8 on a GPU; the samples are the same for every value),
+ *   "cuda_graphs": on a GPU, replay each run's decode step as a captured CUDA graph (ignored on
+ *     the CPU),
  *   "token_events": optional (false).
  * The model must outlive the sampler. */
 EKT_API ekt_sampler* ekt_sampler_create(ekt_model* model, const char* options_json);

@@ -20,7 +20,8 @@ namespace {
 
 GenerationOptions parse_options(const char* text, const ModelConfig& config) {
   const nlohmann::json j = parse_options_json(text, "sampling options");
-  static const char* known[] = {"share_prompt", "max_batch", "memory_budget_mb", "attention", "token_events", "steps_per_sync"};
+  static const char* known[] = {"share_prompt", "max_batch", "memory_budget_mb", "attention", "token_events", "steps_per_sync",
+                                "cuda_graphs"};
   for (const auto& item : j.items())
     EKT_CHECK(is_prompt_option(item.key()) || std::any_of(std::begin(known), std::end(known), [&](const char* k) { return item.key() == k; }),
               "unknown sampling option '" << item.key() << "'");
@@ -40,6 +41,7 @@ GenerationOptions parse_options(const char* text, const ModelConfig& config) {
   o.memory_bytes = in.require<int64_t>("memory_budget_mb") * (int64_t{1} << 20);
   o.token_events = in.get<bool>("token_events", false);
   o.steps_per_sync = in.require<int64_t>("steps_per_sync");
+  o.cuda_graphs = in.require<bool>("cuda_graphs");
   const std::string attention = in.require<std::string>("attention");
   EKT_CHECK(attention == "shared" || attention == "torch" || attention == "gather",
             "sampling option 'attention' must be \"shared\", \"torch\" or \"gather\", got '" << attention << "'");

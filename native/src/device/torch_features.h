@@ -13,3 +13,5 @@
 #define EKT_HAS_FUSED_ADAMW EKT_TORCH_AT_LEAST(2, 1)
 // at::_foreach_norm with a CUDA multi-tensor kernel (1.13 has it on the CPU only as a loop).
 #define EKT_HAS_FOREACH_NORM EKT_TORCH_AT_LEAST(2, 0)
+// at::cuda::MemPool, a memory pool that outlives the CUDA graphs captured into it.
+#define EKT_HAS_GRAPH_POOL EKT_TORCH_AT_LEAST(2, 8)

@@ -18,14 +18,30 @@ struct RowDraws {
   torch::Tensor top_logprobs;  // (R, K) float32
 };
 
-// Draws row r of logits (R, V) with uniforms[r] ((R,) float64, any device) and *params[r]: rows
-// with equal settings are drawn together by draw_tokens, so a row's token is the one draw_tokens
-// would give it alone. top_n > 0 also reports every row's top_n most likely tokens under the raw
-// distribution.
-RowDraws draw_rows(const torch::Tensor& logits, const torch::Tensor& uniforms,
-                   const std::vector<const SamplingParams*>& params, int64_t top_n);
+// Draws row r of a batch's logits with *params[r]: rows with equal settings are drawn together
+// by draw_tokens, so a row's token is the one draw_tokens would give it alone. Built once for a
+// run of decode steps: the grouping and its device index tensors are made here, so drawing
+// copies nothing from the host and a step stays capturable as a CUDA graph.
+class RowDrawer {
+ public:
+  // top_n > 0 also reports every row's top_n most likely tokens under the raw distribution.
+  RowDrawer(const std::vector<const SamplingParams*>& params, int64_t top_n, const torch::Device& device);
+  // logits (R, V), uniforms (R,) float64 on the logits' device.
+  RowDraws draw(const torch::Tensor& logits, const torch::Tensor& uniforms) const;
+
+ private:
+  struct Group {
+    SamplingParams params;
+    torch::Tensor rows;  // (n,) int64 on the device; undefined when every row is in this group
+  };
+  std::vector<Group> groups_;
+  int64_t top_n_;
+};
 
 // Steps' draws ((R,) and (R, K) each) on the host as (R, steps) and (R, steps, K).
 RowDraws to_host(const std::vector<RowDraws>& steps);
+
+// A copy that a later step (a replayed CUDA graph writing the same buffers) leaves alone.
+RowDraws copy(const RowDraws& draws);
 
 }  // namespace ekt

@@ -31,6 +31,7 @@ Generator::Generator(CausalLM& model, GenerationOptions options)
   EKT_CHECK(options_.steps_per_sync >= 0, "steps_per_sync must be >= 0 (0: the device's default), got " << options_.steps_per_sync);
   steps_per_sync_ = options_.steps_per_sync > 0 ? options_.steps_per_sync
                     : tensor_options_.device().is_cpu() ? kStepsPerSyncCpu : kStepsPerSyncGpu;
+  cuda_graphs_ = options_.cuda_graphs && step_graphs_available(tensor_options_.device());
   defaults_ = std::make_shared<const PromptOptions>(PromptOptions{options_.samples, options_.sampling, options_.max_new_tokens,
                                                                   options_.seed, options_.stops, 0});
   check_prompt_options(*defaults_);
@@ -142,6 +143,7 @@ bool Generator::run(int64_t max_steps) {
     // Idle: the caches go back (a later prompt plans them anew), so memory returns to its idle level.
     cache_.reset();
     group_logits_ = torch::Tensor();
+    graphs_.reset();
 #if defined(__GLIBC__)
     ::malloc_trim(0);  // freed cache blocks below the mmap threshold stay in malloc's arenas otherwise
 #endif
@@ -283,7 +285,7 @@ void Generator::start_samples(std::vector<std::pair<int64_t, int64_t>> group_sam
   }
   const torch::Device device = tensor_options_.device();
   torch::Tensor logits = group_logits_.index_select(0, to_device(torch::tensor(slots, torch::kInt64), device));
-  const RowDraws drawn = to_host({draw(logits, prompt_of, torch::tensor(uniforms, torch::kFloat64))});
+  const RowDraws drawn = to_host({drawer_for(prompt_of).draw(logits, to_device(torch::tensor(uniforms, torch::kFloat64), device))});
   for (size_t i = 0; i < group_samples.size(); ++i) {
     const auto [g, s] = group_samples[i];
     Row row{g, s, {}, {}, StopMatcher(prompts_[prompt_of[i]].options->stops), Clock::now()};
@@ -297,14 +299,14 @@ void Generator::start_samples(std::vector<std::pair<int64_t, int64_t>> group_sam
   }
 }
 
-RowDraws Generator::draw(const torch::Tensor& logits, const std::vector<int64_t>& prompt_of, const torch::Tensor& uniforms) const {
+RowDrawer Generator::drawer_for(const std::vector<int64_t>& prompt_of) const {
   std::vector<const SamplingParams*> params;
   int64_t top_n = 0;
   for (int64_t p : prompt_of) {
     params.push_back(&prompts_[p].options->sampling);
     if (options_.token_events) top_n = std::max(top_n, prompts_[p].options->top_logprobs);
   }
-  return draw_rows(logits, uniforms, params, top_n);
+  return RowDrawer(params, top_n, tensor_options_.device());
 }
 
 bool Generator::append(Row& row, const RowDraws& draws, int64_t i, int64_t step) {
@@ -370,21 +372,45 @@ int64_t Generator::decode_steps() {
   }
   for (const Group& g : groups_) group_length.push_back(g.length);
   const torch::Device device = tensor_options_.device();
-  std::vector<RowDraws> drawn;
+  const bool graphed = cuda_graphs_ && steps > 1;
+  if (graphed && !graphs_) graphs_ = std::make_unique<StepGraphs>(device);
+  RowDraws host;  // (R, steps[, K])
   {
-    ForbidDeviceSync no_sync(options_.forbid_sync_between_checks);
-    torch::Tensor u = to_device(torch::tensor(uniforms, torch::kFloat64).view({R, steps}), device);
-    torch::Tensor x = to_device(torch::tensor(ids, torch::kInt64).view({R, 1}), device);
-    for (int64_t j = 0; j < steps; ++j) {
-      DecodeBatch batch(*cache_, options_.attention, row_group, row_decoded, group_length);
-      AttentionContext ctx(batch.positions(), batch);
-      torch::Tensor logits = model_.logits(model_.hidden(x, ctx).select(1, 0));  // (R, V)
-      drawn.push_back(draw(logits, prompt_of, u.select(1, j)));
-      x = drawn.back().tokens.view({R, 1});  // the next step's input, without leaving the device
-      for (int64_t& d : row_decoded) ++d;
+    StepStream stream(graphed ? graphs_.get() : nullptr);
+    std::unique_ptr<StepGraph> graph;  // outlives the copies of its outputs
+    std::vector<RowDraws> drawn;
+    {
+      ForbidDeviceSync no_sync(options_.forbid_sync_between_checks);
+      DecodeBatch batch(*cache_, options_.attention, row_group, row_decoded, group_length, steps);
+      const RowDrawer drawer = drawer_for(prompt_of);
+      torch::Tensor u = to_device(torch::tensor(uniforms, torch::kFloat64).view({R, steps}), device);
+      // A step reads x and u_step and writes x and `last`, in place: a replayed graph of it does the same.
+      torch::Tensor x = to_device(torch::tensor(ids, torch::kInt64).view({R, 1}), device);
+      torch::Tensor u_step = torch::empty({R}, u.options());
+      RowDraws last;
+      auto step = [&] {
+        AttentionContext ctx(batch.positions(), batch);
+        torch::Tensor logits = model_.logits(model_.hidden(x, ctx).select(1, 0));  // (R, V)
+        last = drawer.draw(logits, u_step);
+        x.copy_(last.tokens.view({R, 1}));  // the next step's input, without leaving the device
+        batch.advance();
+      };
+      for (int64_t j = 0; j < steps; ++j) {
+        u_step.copy_(u.select(1, j));
+        if (graph) {
+          graph->replay();
+          ++graph_replays_;
+          drawn.push_back(copy(last));  // the next replay overwrites last
+        } else {
+          step();
+          drawn.push_back(last);
+          // Captured after one eager step on this stream, so whatever the step makes lazily exists.
+          if (graphed) graph = std::make_unique<StepGraph>(*graphs_, step);
+        }
+      }
     }
+    host = to_host(drawn);  // the one synchronisation of these steps
   }
-  const RowDraws host = to_host(drawn);  // the one synchronisation of these steps
   std::vector<bool> done(ids.size());
   for (int64_t r = 0; r < R; ++r) {
     int64_t j = 0;
@@ -440,6 +466,8 @@ nlohmann::json Generator::stats() const {
           {"decode_steps", steps_},
           {"steps_per_sync", steps_per_sync_},
           {"host_syncs", syncs_},
+          {"cuda_graphs", cuda_graphs_},
+          {"graph_replays", graph_replays_},
           {"decode_tokens", decoded_tokens_},
           {"discarded_tokens", discarded_tokens_},
           {"first_tokens", first_tokens_},

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "device/step_graph.h"
 #include "sampling/draw_rows.h"
 #include "sampling/prefix_cache.h"
 #include "sampling/sampler.h"
@@ -57,6 +58,10 @@ struct GenerationOptions {
   // Tests: on a GPU, any host synchronisation inside a run of steps is an error (CUDA's sync
   // debug mode), which proves the steps between checks never wait for the host.
   bool forbid_sync_between_checks = false;
+  // On a GPU, each run of steps runs its first step eagerly, captures the step as a CUDA graph
+  // and replays that for the rest (device/step_graph.h): one launch per step instead of hundreds.
+  // Ignored on the CPU, whose computing is synchronous; off until the GPU check measures it faster.
+  bool cuda_graphs = false;
 };
 
 constexpr int64_t kStepsPerSyncCpu = 1, kStepsPerSyncGpu = 8;
@@ -140,12 +145,14 @@ class Generator {
   void release_groups();
   void check_prompt_options(const PromptOptions& o) const;
   const PromptOptions& options_of(const Row& row) const { return *prompts_[groups_[row.group].work.prompt].options; }
-  // Draws one token per row of logits (R, V) with uniforms (R,); row r's prompt is prompt_of[r].
-  RowDraws draw(const torch::Tensor& logits, const std::vector<int64_t>& prompt_of, const torch::Tensor& uniforms) const;
+  // Draws one token per row with its prompt's settings; row r's prompt is prompt_of[r].
+  RowDrawer drawer_for(const std::vector<int64_t>& prompt_of) const;
 
   CausalLM& model_;
   GenerationOptions options_;
   int64_t steps_per_sync_;
+  bool cuda_graphs_;
+  std::unique_ptr<StepGraphs> graphs_;  // while decoding with CUDA graphs
   std::shared_ptr<const PromptOptions> defaults_;
   torch::TensorOptions tensor_options_;
   std::vector<Prompt> prompts_;
@@ -161,7 +168,7 @@ class Generator {
   // Memory plan (plan()).
   int64_t max_rows_ = 0, max_groups_ = 0, max_decode_tokens_ = 0, prefill_tokens_ = 0, budget_ = 0, planned_bytes_ = 0;
   // Counters.
-  int64_t steps_ = 0, syncs_ = 0, decoded_tokens_ = 0, discarded_tokens_ = 0, prefilled_tokens_ = 0, first_tokens_ = 0;
+  int64_t steps_ = 0, syncs_ = 0, graph_replays_ = 0, decoded_tokens_ = 0, discarded_tokens_ = 0, prefilled_tokens_ = 0, first_tokens_ = 0;
   double prefill_seconds_ = 0, decode_seconds_ = 0;
 };
 

@@ -106,7 +106,7 @@ void PrefixCache::grow_decode_tokens(int64_t decode_tokens, const std::vector<in
 }
 
 DecodeBatch::DecodeBatch(PrefixCache& cache, AttentionPath path, const std::vector<int64_t>& row_group,
-                         const std::vector<int64_t>& row_decoded, const std::vector<int64_t>& group_length)
+                         const std::vector<int64_t>& row_decoded, const std::vector<int64_t>& group_length, int64_t steps)
     : cache_(cache),
       path_(path),
       rows_(static_cast<int64_t>(row_group.size())),
@@ -118,7 +118,8 @@ DecodeBatch::DecodeBatch(PrefixCache& cache, AttentionPath path, const std::vect
   for (size_t r = 0; r < row_group.size(); ++r) rank[r] = count[static_cast<size_t>(row_group[r])]++;
   per_group_ = *std::max_element(count.begin(), count.end());
   prefix_len_ = *std::max_element(group_length.begin(), group_length.end());
-  decode_len_ = *std::max_element(row_decoded.begin(), row_decoded.end()) + 1;
+  EKT_CHECK(steps > 0, "internal: a decode run needs a step");
+  decode_len_ = *std::max_element(row_decoded.begin(), row_decoded.end()) + steps;
   EKT_CHECK(decode_len_ <= cache.shape().decode_tokens && prefix_len_ <= cache.shape().prompt_tokens,
             "internal: sampling cache overflow (" << decode_len_ << "/" << cache.shape().decode_tokens << " generated, "
                                                   << prefix_len_ << "/" << cache.shape().prompt_tokens << " prompt slots)");
@@ -137,6 +138,19 @@ DecodeBatch::DecodeBatch(PrefixCache& cache, AttentionPath path, const std::vect
   positions_ = host_tensor(row_position_, device).unsqueeze(1);
   row_index_ = torch::arange(rows_, torch::dtype(torch::kInt64).device(device));
   write_slot_ = host_tensor(row_decoded, device);
+}
+
+void DecodeBatch::advance() {
+  // On the device in place, so a replayed step advances them too; the masks follow from them.
+  positions_.add_(1);
+  write_slot_.add_(1);
+  if (row_slot_.defined()) slot_pos_.index_copy_(0, row_slot_, positions_);
+  prefix_blocked_.clear();
+  decode_blocked_.clear();
+  allowed_.clear();
+  // The CPU kernel's copies on the host.
+  for (int64_t& p : row_position_) ++p;
+  for (int64_t& n : row_newest_) ++n;
 }
 
 void DecodeBatch::build_grouped_layout() {

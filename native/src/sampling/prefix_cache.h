@@ -56,14 +56,18 @@ class PrefixCache {
 // fallback. Tests compare all three.
 enum class AttentionPath { kernel, torch, gather };
 
-// One decode step over the live rows [0, R) of a PrefixCache: the attention backend the model
-// runs with. Row r belongs to group row_group[r] and has row_decoded[r] generated tokens in its
-// slots already; group g has group_length[g] prompt tokens.
+// A run of `steps` decode steps over the live rows [0, R) of a PrefixCache: the attention
+// backend the model runs with. Row r belongs to group row_group[r] and has row_decoded[r]
+// generated tokens in its slots already; group g has group_length[g] prompt tokens. Every step
+// of the run sees the same shapes (generated keys up to the run's last step, the later ones
+// masked) and the same tensors, advanced in place, so one captured step replays for the others.
 class DecodeBatch final : public AttentionBackend {
  public:
   DecodeBatch(PrefixCache& cache, AttentionPath path, const std::vector<int64_t>& row_group,
-              const std::vector<int64_t>& row_decoded, const std::vector<int64_t>& group_length);
+              const std::vector<int64_t>& row_decoded, const std::vector<int64_t>& group_length, int64_t steps);
   const torch::Tensor& positions() const { return positions_; }  // (R, 1)
+  // To the next step: every row one token further.
+  void advance();
 
   torch::Tensor attend(size_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                        int64_t window, double divide_by) override;

@@ -71,6 +71,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--steps-per-sync", description = "decode steps between stop checks and refills; 0 = the device's "
             + "default: 1 on the CPU, 8 on a GPU (default: ${DEFAULT-VALUE})")
     int stepsPerSync = DEFAULTS.stepsPerSync();
+    @Option(names = "--cuda-graphs", description = "on a GPU, replay each run of decode steps as a captured CUDA graph "
+            + "(one launch per step); ignored on the CPU")
+    boolean cudaGraphs = DEFAULTS.cudaGraphs();
     @Option(names = "--no-share-prompt", description = "prefill the prompt once per sample (naive baseline)")
     boolean noSharePrompt;
     @Option(names = "--no-token-logprobs", description = "leave the per-token \"logprobs\" array out of the records")
@@ -92,7 +95,8 @@ final class SampleCommand implements Callable<Integer> {
         for (String s : stopTokens) stopIds.add(java.util.Arrays.stream(ModelCommand.parseIds(s)).mapToInt(Math::toIntExact).toArray());
         SamplingOptions options = SamplingOptions.builder().n(n).temperature(temperature).topK(topK).topP(topP)
                 .maxNewTokens(maxNewTokens).seed(seed).eosTokenId(eos).stopStrings(stopStrings).stopTokens(stopIds)
-                .maxBatch(batch).memoryBudgetMb(memoryMb).stepsPerSync(stepsPerSync).sharePrompt(!noSharePrompt).build();
+                .maxBatch(batch).memoryBudgetMb(memoryMb).stepsPerSync(stepsPerSync).cudaGraphs(cudaGraphs)
+                .sharePrompt(!noSharePrompt).build();
 
         OutputFile.check(out, resume, overwrite, "--prompts", prompts);
         if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
