@@ -149,18 +149,28 @@ def sampling(binary, directory, model, device, prompts, prompt_tokens, n, new_to
         seconds = time.perf_counter() - start
     generated = prompts * n * new_tokens
     theirs = {"generated_tokens": generated, "seconds": seconds, "tokens_per_s": generated / seconds}
-    def ours(steps_per_sync, cuda_graphs=0):
-        return bench(binary, "sample", "--model", directory, "--device", device, "--dtype", "bfloat16", "--prompts", prompts,
-                     "--prompt-tokens", prompt_tokens, "--n", n, "--new-tokens", new_tokens, "--max-batch", 2 * n,
-                     "--memory-mb", 32768, "--steps-per-sync", steps_per_sync, "--cuda-graphs", cuda_graphs)
+    def ours(steps_per_sync):
+        return ekt_sampling(binary, directory, device, prompts, prompt_tokens, n, new_tokens, steps_per_sync, 0)
     default = ours(0)  # the device's default: stop checks every 8 steps on a GPU
     every_step = ours(1)  # a host synchronisation per token, for comparison
-    # Each run of steps captures one step as a CUDA graph and replays it: longer runs spread the capture.
-    graphs = {f"ekt_cuda_graphs_steps_per_sync_{steps}": ours(steps, 1) for steps in (8, 32)}
-    return {"transformers_generate": theirs, "ekt": default, "ekt_sync_every_step": every_step, **graphs,
+    return {"transformers_generate": theirs, "ekt": default, "ekt_sync_every_step": every_step,
             "speedup": default["tokens_per_s"] / theirs["tokens_per_s"],
-            "speedup_of_default_steps_per_sync": default["tokens_per_s"] / every_step["tokens_per_s"],
-            **{f"speedup_of_{name[4:]}": figures["tokens_per_s"] / default["tokens_per_s"] for name, figures in graphs.items()}}
+            "speedup_of_default_steps_per_sync": default["tokens_per_s"] / every_step["tokens_per_s"]}
+
+
+def ekt_sampling(binary, directory, device, prompts, prompt_tokens, n, new_tokens, steps_per_sync, cuda_graphs):
+    return bench(binary, "sample", "--model", directory, "--device", device, "--dtype", "bfloat16", "--prompts", prompts,
+                 "--prompt-tokens", prompt_tokens, "--n", n, "--new-tokens", new_tokens, "--max-batch", 2 * n,
+                 "--memory-mb", 32768, "--steps-per-sync", steps_per_sync, "--cuda-graphs", cuda_graphs)
+
+
+def graph_sampling(binary, directory, device, sizes, default):
+    """Each run of steps captures one step as a CUDA graph and replays it: longer runs spread the capture."""
+    figures = {}
+    for steps in (8, 32):
+        run = ekt_sampling(binary, directory, device, *sizes, steps, 1)
+        figures[f"steps_per_sync_{steps}"] = {**run, "speedup_over_default": run["tokens_per_s"] / default["tokens_per_s"]}
+    return figures
 
 
 def training(binary, directory, config, device, rows, seq, steps, peak_tflops):
@@ -190,6 +200,16 @@ def training(binary, directory, config, device, rows, seq, steps, peak_tflops):
     return {"pytorch_loop": theirs, "ekt": ours, "speedup": ours["tokens_per_s"] / theirs["tokens_per_s"]}
 
 
+def measure(figures, failures, name, run):
+    """figures[name] = run(); a failure is recorded instead, so the other parts still run and are written."""
+    try:
+        figures[name] = run()
+        print(f"{name}: {json.dumps(figures[name])}", flush=True)
+    except Exception as e:  # whatever it was (a failed ekt_bench, out of memory), the part's line says it
+        failures.append(f"{name}: {e}")
+        print(f"{name} FAILED: {e}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", required=True, help="the ekt_bench binary")
@@ -214,13 +234,15 @@ def main():
             model.save_pretrained(directory, safe_serialization=True)  # float32: the trainer's master weights
             model = model.to(torch.bfloat16)
             sizes = (1, 40, 8, 12) if args.rehearsal else (args.prompts, 750, 100, 150)  # prompts, tokens, n, new tokens
-            figures["sampling"] = sampling(args.bench, directory, model, args.device, *sizes)
-            print(f"sampling: {json.dumps(figures['sampling'])}", flush=True)
+            measure(figures, failures, "sampling", lambda: sampling(args.bench, directory, model, args.device, *sizes))
+            if "sampling" in figures:  # never run on a GPU before: measured on its own, so a failure leaves the rest
+                measure(figures, failures, "sampling_cuda_graphs",
+                        lambda: graph_sampling(args.bench, directory, args.device, sizes, figures["sampling"]["ekt"]))
             del model
             release(args.device)
             rows, seq = (4, 32) if args.rehearsal else (32, 400)
-            figures["training"] = training(args.bench, directory, config, args.device, rows, seq, 4, args.peak_tflops)
-            print(f"training: {json.dumps(figures['training'])}", flush=True)
+            measure(figures, failures, "training",
+                    lambda: training(args.bench, directory, config, args.device, rows, seq, 4, args.peak_tflops))
     figures["failures"] = failures
     with open(os.path.join(args.out, "figures.json"), "w") as f:
         json.dump(figures, f, indent=2)
