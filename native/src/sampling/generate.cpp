@@ -102,8 +102,10 @@ void Generator::plan(int64_t prompt_tokens, int64_t new_tokens) {
   const int64_t kv = PrefixCache::bytes_per_token(c, tensor_options_);
   const int64_t decode_tokens = std::min(options_.max_new_tokens, c.max_positions);
   const int64_t keys = prompt_tokens + decode_tokens;
-  // Per row and step: logits and the sampler's copies (~8 V), hidden/MLP temporaries, scores.
-  const int64_t row_bytes = kv * decode_tokens + item * (8 * c.vocab_size + 16 * c.hidden + 4 * c.inner + 6 * c.heads * keys);
+  // Per row and step: logits and the sampler's copies (~8 V), hidden/MLP temporaries, scores. With
+  // CUDA graphs, a graph's pool holds a step's besides the allocator's cache of the eager step's.
+  const int64_t activations = item * (8 * c.vocab_size + 16 * c.hidden + 4 * c.inner + 6 * c.heads * keys);
+  const int64_t row_bytes = kv * decode_tokens + (cuda_graphs_ ? 2 : 1) * activations;
   const int64_t group_bytes = kv * prompt_tokens + item * c.vocab_size;
   const int64_t chunk = std::min(prompt_tokens, kPrefillChunk);
   const int64_t prompt_prefill = kv * prompt_tokens + item * chunk * (16 * c.hidden + 4 * c.inner + 4 * c.heads * prompt_tokens);
