@@ -13,8 +13,8 @@
    precision, against a plain PyTorch loop (transformers model, autocast, torch.optim.AdamW):
    tokens/s and MFU against the GPU's dense bfloat16 peak.
 
-Every figure goes to OUT/figures.json; failures of a parity bound are recorded and make the exit
-status 1 after everything ran.
+Every figure goes to OUT/figures.json; failures (a parity bound exceeded, a part that did not run
+through) are recorded and make the exit status 1 after everything ran.
 
 --rehearsal runs every part at toy sizes, on any device (also the CPU, with a CPU-capable torch 2.x
 and ekt_bench built against it), so the script itself is tried before a GPU's scarce minutes are spent.
@@ -134,7 +134,8 @@ def flops_per_step(config, rows, seq):
     return 3 * (per_token * rows * seq + attention)
 
 
-def sampling(binary, directory, model, device, prompts, prompt_tokens, n, new_tokens):
+def sampling(binary, directory, model, device, sizes):
+    prompts, prompt_tokens, n, new_tokens = sizes
     generator = torch.Generator().manual_seed(3)
     batch = [torch.randint(0, 50257, (1, prompt_tokens), generator=generator) for _ in range(prompts)]
     settings = dict(do_sample=True, temperature=0.6, top_k=50, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
@@ -149,16 +150,15 @@ def sampling(binary, directory, model, device, prompts, prompt_tokens, n, new_to
         seconds = time.perf_counter() - start
     generated = prompts * n * new_tokens
     theirs = {"generated_tokens": generated, "seconds": seconds, "tokens_per_s": generated / seconds}
-    def ours(steps_per_sync):
-        return ekt_sampling(binary, directory, device, prompts, prompt_tokens, n, new_tokens, steps_per_sync, 0)
-    default = ours(0)  # the device's default: stop checks every 8 steps on a GPU
-    every_step = ours(1)  # a host synchronisation per token, for comparison
+    default = ekt_sampling(binary, directory, device, sizes, 0, 0)  # the device's default: stop checks every 8 steps on a GPU
+    every_step = ekt_sampling(binary, directory, device, sizes, 1, 0)  # a host synchronisation per token, for comparison
     return {"transformers_generate": theirs, "ekt": default, "ekt_sync_every_step": every_step,
             "speedup": default["tokens_per_s"] / theirs["tokens_per_s"],
             "speedup_of_default_steps_per_sync": default["tokens_per_s"] / every_step["tokens_per_s"]}
 
 
-def ekt_sampling(binary, directory, device, prompts, prompt_tokens, n, new_tokens, steps_per_sync, cuda_graphs):
+def ekt_sampling(binary, directory, device, sizes, steps_per_sync, cuda_graphs):
+    prompts, prompt_tokens, n, new_tokens = sizes
     return bench(binary, "sample", "--model", directory, "--device", device, "--dtype", "bfloat16", "--prompts", prompts,
                  "--prompt-tokens", prompt_tokens, "--n", n, "--new-tokens", new_tokens, "--max-batch", 2 * n,
                  "--memory-mb", 32768, "--steps-per-sync", steps_per_sync, "--cuda-graphs", cuda_graphs)
@@ -170,8 +170,8 @@ def graph_sampling(binary, directory, device, sizes, default):
     figures = {}
     for steps in (8, 32):
         same = default["stats"]["steps_per_sync"] == steps
-        eager = default if same else ekt_sampling(binary, directory, device, *sizes, steps, 0)
-        graphs = ekt_sampling(binary, directory, device, *sizes, steps, 1)
+        eager = default if same else ekt_sampling(binary, directory, device, sizes, steps, 0)
+        graphs = ekt_sampling(binary, directory, device, sizes, steps, 1)
         figures[f"steps_per_sync_{steps}"] = {"eager": eager, "cuda_graphs": graphs,
                                               "speedup": graphs["tokens_per_s"] / eager["tokens_per_s"]}
     return figures
@@ -238,7 +238,7 @@ def main():
             model.save_pretrained(directory, safe_serialization=True)  # float32: the trainer's master weights
             model = model.to(torch.bfloat16)
             sizes = (1, 40, 8, 12) if args.rehearsal else (args.prompts, 750, 100, 150)  # prompts, tokens, n, new tokens
-            measure(figures, failures, "sampling", lambda: sampling(args.bench, directory, model, args.device, *sizes))
+            measure(figures, failures, "sampling", lambda: sampling(args.bench, directory, model, args.device, sizes))
             if "sampling" in figures:  # never run on a GPU before: measured on its own, so a failure leaves the rest
                 measure(figures, failures, "sampling_cuda_graphs",
                         lambda: graph_sampling(args.bench, directory, args.device, sizes, figures["sampling"]["ekt"]))

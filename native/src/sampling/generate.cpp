@@ -379,7 +379,7 @@ int64_t Generator::decode_steps() {
   RowDraws host;  // (R, steps[, K])
   {
     StepStream stream(graphed ? graphs_.get() : nullptr);
-    std::unique_ptr<StepGraph> graph;  // outlives the copies of its outputs
+    std::unique_ptr<StepGraph> graph;  // its memory stays until to_host has waited for its replays
     std::vector<RowDraws> drawn;
     {
       ForbidDeviceSync no_sync(options_.forbid_sync_between_checks);
