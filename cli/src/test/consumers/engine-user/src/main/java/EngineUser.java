@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * What a user of the engine artifact alone writes: load a checkpoint, sample from it, fine-tune
- * it a few steps. Prints one line per fact; ConsumerTest checks them.
+ * it a few steps. Prints one line per fact; ConsumerIT checks them.
  * Arguments: CHECKPOINT_DIR OUT_DIR.
  */
 public final class EngineUser {

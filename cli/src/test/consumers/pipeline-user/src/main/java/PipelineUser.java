@@ -18,7 +18,7 @@ import java.util.Set;
 /**
  * What a user of the pipeline artifact writes: a tiny EKT experiment (word problems, a replayed
  * teacher, a randomly initialised student with its own BPE vocabulary) run from a JSON config.
- * Prints the report; ConsumerTest checks it. Argument: WORK_DIR.
+ * Prints the report; ConsumerIT checks it. Argument: WORK_DIR.
  */
 public final class PipelineUser {
     private static final int TRAIN = 8, TEST = 4;

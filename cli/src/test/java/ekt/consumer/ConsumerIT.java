@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * into a fresh local Maven repository, two separate Maven projects (src/test/consumers) built
  * against them offline, and each run with plain {@code java -cp}: no picocli, no YAML.
  */
-class ConsumerTest {
+class ConsumerIT {
     /** Local repositories whose links to the build's repository are removed after each test (never followed). */
     private final List<Path> links = new ArrayList<>();
 
