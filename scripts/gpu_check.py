@@ -224,6 +224,7 @@ def main():
     ap.add_argument("--skip-large", action="store_true", help="parity only")
     ap.add_argument("--rehearsal", action="store_true", help="every part at toy sizes, on any device (try the script)")
     args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)  # before the measurements: figures.json is written at the end
     figures = {"device": torch.cuda.get_device_name(0) if on_gpu(args.device) else platform.processor() or "cpu",
                "torch": torch.__version__, "transformers": hf.__version__,
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
