@@ -8,7 +8,8 @@
 #      bfloat16), sampling and a training step on the GPT-Neo-1.3B shape against transformers.
 # Logs and figures.json go to $OUT (default: ./gpu-check-out). nlohmann-json and GoogleTest come
 # from the system, or from $EKT_GPU_DEPS (a prefix written by scripts/gpu-deps.sh and carried over),
-# as do Gloo's headers, which PyPI's torch does not ship.
+# as do Gloo's headers, which PyPI's torch does not ship. $EKT_GPU_CMAKE_ARGS: extra arguments for CMake's configure step
+# (e.g. -DCUDA_TOOLKIT_ROOT_DIR=... where nvcc is neither on PATH nor in /usr/local/cuda).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${OUT:-$ROOT/gpu-check-out}"
@@ -41,7 +42,7 @@ fi
 say "configuring and building the core (log: $OUT/build.log)"
 start=$(date +%s)
 # Warnings stay visible in the log but do not stop the measurements.
-cmake -S "$ROOT/native" -B "$BUILD/core" -DCMAKE_BUILD_TYPE=Release -DEKT_WERROR=OFF -DCMAKE_PREFIX_PATH="$PREFIXES" >"$OUT/build.log" 2>&1
+cmake -S "$ROOT/native" -B "$BUILD/core" -DCMAKE_BUILD_TYPE=Release -DEKT_WERROR=OFF -DCMAKE_PREFIX_PATH="$PREFIXES" ${EKT_GPU_CMAKE_ARGS:-} >"$OUT/build.log" 2>&1
 cmake --build "$BUILD/core" -j "$JOBS" >>"$OUT/build.log" 2>&1 || { tail -50 "$OUT/build.log"; exit 1; }
 say "built in $(( $(date +%s) - start )) s"
 
