@@ -16,6 +16,10 @@
 Every figure goes to OUT/figures.json; failures (a parity bound exceeded, a part that did not run
 through) are recorded and make the exit status 1 after everything ran.
 
+Runs with transformers 4.x (CI's 4.46) and 5.x (the GPU image's): checkpoints are written with
+save_pretrained's defaults (safetensors; 5.x has no safe_serialization argument) and read back
+without a dtype argument (torch_dtype is deprecated in 5.x), then cast.
+
 --rehearsal runs every part at toy sizes, on any device (also the CPU, with a CPU-capable torch 2.x
 and ekt_bench built against it), so the script itself is tried before a GPU's scarce minutes are spent.
 """
@@ -31,6 +35,8 @@ import time
 import numpy as np
 import torch
 import transformers as hf
+
+hf.utils.logging.disable_progress_bar()  # 5.x draws bars for every checkpoint written and read: noise in the log
 
 FP32_TOLERANCE = 1e-4
 BF16_TOLERANCE = 1e-1
@@ -94,7 +100,7 @@ def parity(binary, work, device):
         torch.manual_seed(1)
         model = cls(config).eval()
         directory = os.path.join(work, name)
-        model.save_pretrained(directory, safe_serialization=True)
+        model.save_pretrained(directory)
         with torch.no_grad():
             model = model.to(device)
             expected = model(ids.to(device)).logits[0].float().cpu().numpy()
@@ -178,7 +184,7 @@ def graph_sampling(binary, directory, device, sizes, default):
 
 
 def training(binary, directory, config, device, rows, seq, steps, peak_tflops):
-    model = hf.GPTNeoForCausalLM.from_pretrained(directory, torch_dtype=torch.float32).to(device).train()
+    model = hf.GPTNeoForCausalLM.from_pretrained(directory).to(device, torch.float32).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, eps=1e-6, weight_decay=0.1)
     ids = torch.randint(0, config.vocab_size, (rows, seq), generator=torch.Generator().manual_seed(5)).to(device)
     timed = 0.0
@@ -236,7 +242,7 @@ def main():
             with torch.device(args.device):
                 model = hf.GPTNeoForCausalLM(config).eval()
             directory = os.path.join(work, "neo-1.3b")
-            model.save_pretrained(directory, safe_serialization=True)  # float32: the trainer's master weights
+            model.save_pretrained(directory)  # float32: the trainer's master weights
             model = model.to(torch.bfloat16)
             sizes = (1, 40, 8, 12) if args.rehearsal else (args.prompts, 750, 100, 150)  # prompts, tokens, n, new tokens
             measure(figures, failures, "sampling", lambda: sampling(args.bench, directory, model, args.device, sizes))

@@ -6,7 +6,7 @@ ids, for a side-by-side comparison (benchmarks/sampling_peers.sh drives both).
   make  --out DIR                      a random GPT-2 of stack.md's peer shape (6 layers, d=512,
                                        8 heads, vocabulary 8192, 1024 positions, fp32), written by
                                        transformers itself: GPT2LMHeadModel(GPT2Config(...))
-                                       .save_pretrained(DIR, safe_serialization=True)
+                                       .save_pretrained(DIR)
   bench --model DIR --prompts FILE --n N --max-new-tokens T [--threads 2 --warmup 1 --reps 3]
                                        generate() on the prompts of FILE ({"id", "tokens"} JSONL,
                                        all of one length) as ONE batch, N samples per prompt
@@ -47,7 +47,7 @@ def make(out, seed):
     # text, which neither engine is told to stop at here.
     config = hf.GPT2Config(vocab_size=VOCAB, n_positions=POSITIONS, n_embd=HIDDEN, n_layer=LAYERS, n_head=HEADS,
                            bos_token_id=VOCAB - 1, eos_token_id=VOCAB - 1)
-    hf.GPT2LMHeadModel(config).save_pretrained(out, safe_serialization=True)
+    hf.GPT2LMHeadModel(config).save_pretrained(out)
 
 
 def read_prompts(path):

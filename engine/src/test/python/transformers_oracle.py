@@ -52,7 +52,7 @@ def main():
         cls, config = CONFIGS[arch]()
         config.initializer_range = 0.2  # the default 0.02 leaves logits too flat to tell layers apart
         model = cls._from_config(config, attn_implementation="eager").eval()
-        model.save_pretrained(os.path.join(a.out, arch), safe_serialization=True)
+        model.save_pretrained(os.path.join(a.out, arch))
         with torch.no_grad():
             logits = model(ids).logits[0]
         with open(os.path.join(a.out, arch + ".json"), "w") as f:
