@@ -5,7 +5,9 @@
 #   2. runs the C++ tests (ctest) on it, then the decoding, sampler and memory-release tests again on the GPU, and
 #      the process-group tests with the NCCL backend (a world of one: the path builds and runs),
 #   3. runs scripts/gpu_check.py: logits against Hugging Face transformers on the GPU (float32,
-#      bfloat16), sampling and a training step on the GPT-Neo-1.3B shape against transformers.
+#      bfloat16), sampling and a training step on the GPT-Neo-1.3B shape against transformers, and the paper's
+#      teacher (a GPT-J-6B-shaped model in bfloat16) sampling 100 programs of a 750-token prompt; each part's
+#      figures are written as it ends, so a run cut short keeps them.
 # Logs and figures.json go to $OUT (default: ./gpu-check-out). nlohmann-json and GoogleTest come
 # from the system, or from $EKT_GPU_DEPS (a prefix written by scripts/gpu-deps.sh and carried over),
 # as do Gloo's headers, which PyPI's torch does not ship. $EKT_GPU_CMAKE_ARGS: extra arguments for CMake's configure step

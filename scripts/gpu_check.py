@@ -13,8 +13,12 @@
    precision, against a plain PyTorch loop (transformers model, autocast, torch.optim.AdamW):
    tokens/s and MFU against the GPU's dense bfloat16 peak.
 
-Every figure goes to OUT/figures.json; failures (a parity bound exceeded, a part that did not run
-through) are recorded and make the exit status 1 after everything ran.
+4. The paper's teacher: a GPT-J-6B-shaped random model sampling in bfloat16 (12 GB of weights),
+   one ~750-token prompt, n = 100, 150 new tokens: that it fits and runs on one GPU, and how fast.
+
+Every figure goes to OUT/figures.json, rewritten after each part (a run cut short by its time limit
+keeps what it measured); failures (a parity bound exceeded, a part that did not run through) are
+recorded and make the exit status 1 after everything ran.
 
 Runs with transformers 4.x (CI's 4.46) and 5.x (the GPU image's): checkpoints are written with
 save_pretrained's defaults (safetensors; 5.x has no safe_serialization argument) and read back
@@ -27,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,14 +93,15 @@ def relative_error(actual, expected):
     return float(np.abs(actual - expected).max() / np.abs(expected).max())
 
 
-def parity(binary, work, device):
+def parity(binary, work, device, failures):
+    """Every position's logits of each architecture against transformers'; a bound exceeded is appended to failures."""
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     vocab, seq = 1000, 40  # 40 positions: past GPT-Neo's window of 7 and Mistral's of 16
     ids = torch.randint(0, vocab, (1, seq), generator=torch.Generator().manual_seed(0))
     ids_file = os.path.join(work, "ids.i64")
     ids.numpy().astype(np.int64).tofile(ids_file)
-    results, failures = {}, []
+    results = {}
     for name, (cls, config) in parity_models(vocab).items():
         torch.manual_seed(1)
         model = cls(config).eval()
@@ -119,7 +125,7 @@ def parity(binary, work, device):
             failures.append(f"{name} bfloat16 relative error {row['bfloat16_error']:.2e} > {bound:.2e}")
         results[name] = row
         print(f"parity {name}: {json.dumps(row)}", flush=True)
-    return results, failures
+    return results
 
 
 def neo_1p3b_config(rehearsal):
@@ -129,6 +135,14 @@ def neo_1p3b_config(rehearsal):
         shape = dict(hidden_size=64, num_layers=2, num_heads=4, attention_types=[[["global", "local"], 1]])
     return hf.GPTNeoConfig(vocab_size=50257, max_position_embeddings=2048, window_size=256, activation_function="gelu_new",
                            embed_dropout=0.0, attention_dropout=0.0, resid_dropout=0.0, **shape)
+
+
+def gptj_6b_config(rehearsal):
+    """GPT-J 6B's shape (EleutherAI/gpt-j-6b config.json); a toy one for a rehearsal."""
+    shape = dict(n_embd=4096, n_layer=28, n_head=16, rotary_dim=64)
+    if rehearsal:
+        shape = dict(n_embd=64, n_layer=2, n_head=4, rotary_dim=8)
+    return hf.GPTJConfig(vocab_size=50400, n_positions=2048, **shape)
 
 
 def flops_per_step(config, rows, seq):
@@ -168,6 +182,29 @@ def ekt_sampling(binary, directory, device, sizes, steps_per_sync, cuda_graphs):
     return bench(binary, "sample", "--model", directory, "--device", device, "--dtype", "bfloat16", "--prompts", prompts,
                  "--prompt-tokens", prompt_tokens, "--n", n, "--new-tokens", new_tokens, "--max-batch", 2 * n,
                  "--memory-mb", 32768, "--steps-per-sync", steps_per_sync, "--cuda-graphs", cuda_graphs)
+
+
+def teacher(binary, work, device, sizes, rehearsal):
+    """The paper's teacher on one GPU: built and written in bfloat16 (12 GB, not 24), sampled by the core."""
+    config = gptj_6b_config(rehearsal)
+    torch.manual_seed(4)
+    default_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.bfloat16)
+    try:
+        with torch.device(device):
+            model = hf.GPTJForCausalLM(config)
+    finally:
+        torch.set_default_dtype(default_dtype)
+    directory = os.path.join(work, "gptj-6b")
+    model.save_pretrained(directory)
+    parameters = sum(p.numel() for p in model.parameters())
+    del model
+    release(device)
+    try:
+        figures = ekt_sampling(binary, directory, device, sizes, 0, 0)
+    finally:
+        shutil.rmtree(directory)
+    return {**figures, "parameters": parameters, "weights_gb": 2 * parameters / 1e9}
 
 
 def graph_sampling(binary, directory, device, sizes, default):
@@ -210,15 +247,24 @@ def training(binary, directory, config, device, rows, seq, steps, peak_tflops):
     return {"pytorch_loop": theirs, "ekt": ours, "speedup": ours["tokens_per_s"] / theirs["tokens_per_s"]}
 
 
-def measure(figures, failures, name, run):
-    """figures[name] = run(); a failure is recorded instead, so the other parts still run and are written."""
-    try:
-        figures[name] = run()
-        print(f"{name}: {json.dumps(figures[name])}", flush=True)
-    except Exception as e:  # whatever it was (a failed ekt_bench, out of memory), the part's line says it
-        failures.append(f"{name}: {e}")
-        print(f"{name} FAILED: {e}", flush=True)
+class Record:
+    """The figures so far and what failed, rewritten to OUT/figures.json after every part."""
 
+    def __init__(self, out, **head):
+        self.path = os.path.join(out, "figures.json")
+        self.figures = {**head, "failures": []}
+        self.failures = self.figures["failures"]
+
+    def measure(self, name, run):
+        """figures[name] = run(); a failure is recorded instead, so the other parts still run and are written."""
+        try:
+            self.figures[name] = run()
+            print(f"{name}: {json.dumps(self.figures[name])}", flush=True)
+        except Exception as e:  # whatever it was (a failed ekt_bench, out of memory), the part's line says it
+            self.failures.append(f"{name}: {e}")
+            print(f"{name} FAILED: {e}", flush=True)
+        with open(self.path, "w") as f:
+            json.dump(self.figures, f, indent=2)
 
 def main():
     ap = argparse.ArgumentParser()
@@ -230,12 +276,11 @@ def main():
     ap.add_argument("--skip-large", action="store_true", help="parity only")
     ap.add_argument("--rehearsal", action="store_true", help="every part at toy sizes, on any device (try the script)")
     args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)  # before the measurements: figures.json is written at the end
-    figures = {"device": torch.cuda.get_device_name(0) if on_gpu(args.device) else platform.processor() or "cpu",
-               "torch": torch.__version__, "transformers": hf.__version__,
-               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    os.makedirs(args.out, exist_ok=True)
+    record = Record(args.out, device=torch.cuda.get_device_name(0) if on_gpu(args.device) else platform.processor() or "cpu",
+                    torch=torch.__version__, transformers=hf.__version__, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     with tempfile.TemporaryDirectory() as work:
-        figures["parity"], failures = parity(args.bench, work, args.device)
+        record.measure("parity", lambda: parity(args.bench, work, args.device, record.failures))
         if not args.skip_large:
             config = neo_1p3b_config(args.rehearsal)
             torch.manual_seed(2)
@@ -244,23 +289,21 @@ def main():
             directory = os.path.join(work, "neo-1.3b")
             model.save_pretrained(directory)  # float32: the trainer's master weights
             model = model.to(torch.bfloat16)
-            sizes = (1, 40, 8, 12) if args.rehearsal else (args.prompts, 750, 100, 150)  # prompts, tokens, n, new tokens
-            measure(figures, failures, "sampling", lambda: sampling(args.bench, directory, model, args.device, sizes))
-            if "sampling" in figures:  # never run on a GPU before: measured on its own, so a failure leaves the rest
-                measure(figures, failures, "sampling_cuda_graphs",
-                        lambda: graph_sampling(args.bench, directory, args.device, sizes, figures["sampling"]["ekt"]))
+            size = (40, 8, 12) if args.rehearsal else (750, 100, 150)  # prompt tokens, n, new tokens
+            sizes = (1 if args.rehearsal else args.prompts, *size)
+            record.measure("sampling", lambda: sampling(args.bench, directory, model, args.device, sizes))
+            if "sampling" in record.figures:  # never run on a GPU before: measured on its own, so a failure leaves the rest
+                record.measure("sampling_cuda_graphs",
+                               lambda: graph_sampling(args.bench, directory, args.device, sizes, record.figures["sampling"]["ekt"]))
             del model
             release(args.device)
             rows, seq = (4, 32) if args.rehearsal else (32, 400)
-            measure(figures, failures, "training",
-                    lambda: training(args.bench, directory, config, args.device, rows, seq, 4, args.peak_tflops))
-    figures["failures"] = failures
-    with open(os.path.join(args.out, "figures.json"), "w") as f:
-        json.dump(figures, f, indent=2)
-    for line in failures:
+            record.measure("training", lambda: training(args.bench, directory, config, args.device, rows, seq, 4, args.peak_tflops))
+            shutil.rmtree(directory)
+            record.measure("teacher_6b", lambda: teacher(args.bench, work, args.device, (1, *size), args.rehearsal))
+    for line in record.failures:
         print("FAILED: " + line, file=sys.stderr)
-    return 1 if failures else 0
-
+    return 1 if record.failures else 0
 
 if __name__ == "__main__":
     sys.exit(main())
