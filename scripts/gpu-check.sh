@@ -44,7 +44,8 @@ fi
 say "configuring and building the core (log: $OUT/build.log)"
 start=$(date +%s)
 # Warnings stay visible in the log but do not stop the measurements.
-cmake -S "$ROOT/native" -B "$BUILD/core" -DCMAKE_BUILD_TYPE=Release -DEKT_WERROR=OFF -DCMAKE_PREFIX_PATH="$PREFIXES" ${EKT_GPU_CMAKE_ARGS:-} >"$OUT/build.log" 2>&1
+cmake -S "$ROOT/native" -B "$BUILD/core" -DCMAKE_BUILD_TYPE=Release -DEKT_WERROR=OFF -DCMAKE_PREFIX_PATH="$PREFIXES" ${EKT_GPU_CMAKE_ARGS:-} >"$OUT/build.log" 2>&1 \
+  || { tail -50 "$OUT/build.log"; exit 1; }
 cmake --build "$BUILD/core" -j "$JOBS" >>"$OUT/build.log" 2>&1 || { tail -50 "$OUT/build.log"; exit 1; }
 say "built in $(( $(date +%s) - start )) s"
 

@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -200,10 +199,7 @@ def teacher(binary, work, device, sizes, rehearsal):
     parameters = sum(p.numel() for p in model.parameters())
     del model
     release(device)
-    try:
-        figures = ekt_sampling(binary, directory, device, sizes, 0, 0)
-    finally:
-        shutil.rmtree(directory)
+    figures = ekt_sampling(binary, directory, device, sizes, 0, 0)
     return {**figures, "parameters": parameters, "weights_gb": 2 * parameters / 1e9}
 
 
@@ -299,7 +295,6 @@ def main():
             release(args.device)
             rows, seq = (4, 32) if args.rehearsal else (32, 400)
             record.measure("training", lambda: training(args.bench, directory, config, args.device, rows, seq, 4, args.peak_tflops))
-            shutil.rmtree(directory)
             record.measure("teacher_6b", lambda: teacher(args.bench, work, args.device, (1, *size), args.rehearsal))
     for line in record.failures:
         print("FAILED: " + line, file=sys.stderr)
