@@ -47,7 +47,7 @@ final class ChatCompletions {
         Fields f = new Fields(body, FIELDS);
         server.checkModel(f.string("model"), "model");
         boolean logprobs = f.bool("logprobs", false);
-        TokenNames names = new TokenNames(server.tokenizer, f.bool("return_tokens_as_token_ids", false));
+        TokenNames names = new TokenNames(server.tokenTable, f.bool("return_tokens_as_token_ids", false));
         int top = (int) f.integer("top_logprobs", 0, 0, server.settings.maxLogprobs());
         if (f.has("top_logprobs") && !logprobs) throw ApiError.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
         if (f.has("max_completion_tokens") && f.has("max_tokens"))
@@ -63,7 +63,7 @@ final class ChatCompletions {
         String id = "chatcmpl-" + ex.id();
         long created = server.created();
         ChoiceRun run = new ChoiceRun(server.engine, List.of(prompt), s.samples(), Math.max(0, s.topLogprobs()),
-                fitted.engineOptions(server.seed(s.seed()), endOfTurn), () -> new ChoiceText(server.tokenizer, s.stop()));
+                fitted.engineOptions(server.seed(s.seed()), endOfTurn), () -> new ChoiceText(server.tokenTable, s.stop()));
         if (s.stream()) {
             stream(ex, s, run, logprobs, names, id, created, prompt.length);
             return;
@@ -146,7 +146,7 @@ final class ChatCompletions {
     }
 
     private ObjectNode entry(ObjectNode o, int token, float logprob, TokenNames names) {
-        byte[] bytes = server.tokenizer.tokenBytes(token);
+        byte[] bytes = server.tokenTable[token];
         o.put("token", names.of(token)).put("logprob", logprob);
         ArrayNode b = o.putArray("bytes");
         for (byte x : bytes) b.add(x & 0xff);

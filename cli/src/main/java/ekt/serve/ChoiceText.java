@@ -3,7 +3,6 @@ package ekt.serve;
 import ekt.core.Finish;
 import ekt.core.TokenEvent;
 import ekt.tokenizer.StreamingDecoder;
-import ekt.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,10 +32,10 @@ final class ChoiceText {
     private int stopAt = Integer.MAX_VALUE;  // where the first stop string starts in the text, if it does
     private int releasedChars, releasedTokens;
 
-    ChoiceText(Tokenizer tokenizer, List<String> stops) {
+    ChoiceText(byte[][] tokenTable, List<String> stops) {
         this.stops = stops;
         this.holdBack = stops.stream().mapToInt(String::length).max().orElse(1) - 1;
-        this.decoder = tokenizer.streamingDecoder(false);  // as the engine sees the text when it matches stops
+        this.decoder = StreamingDecoder.of(tokenTable);  // as the engine sees the text when it matches stops
     }
 
     void add(TokenEvent e) {

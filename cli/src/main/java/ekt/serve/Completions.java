@@ -48,7 +48,7 @@ final class Completions {
         if (f.string("suffix") != null) throw ApiError.invalid("suffix", "'suffix' is not supported by this server");
         int logprobs = (int) f.integer("logprobs", -1, 0, server.settings.maxLogprobs());
         boolean echo = f.bool("echo", false);
-        TokenNames names = new TokenNames(server.tokenizer, f.bool("return_tokens_as_token_ids", false));
+        TokenNames names = new TokenNames(server.tokenTable, f.bool("return_tokens_as_token_ids", false));
         SamplingFields s = SamplingFields.read(f, server.settings, server.model.info().vocabSize(), logprobs, 16, echo ? 0 : 1);
         List<Prompt> prompts = prompts(f.get("prompt"));
         for (Prompt p : prompts) server.checkLength(p.tokens().length, s.maxTokens());
@@ -70,7 +70,7 @@ final class Completions {
         }
         String options = s.engineOptions(server.seed(s.seed()), null);
         ChoiceRun run = new ChoiceRun(server.engine, prompts.stream().map(Prompt::tokens).toList(), s.samples(), logprobs, options,
-                () -> new ChoiceText(server.tokenizer, s.stop()));
+                () -> new ChoiceText(server.tokenTable, s.stop()));
         if (s.stream()) {
             stream(ex, s, run, prompts, echo ? echoed : null, logprobs, names, id, created, promptTokens);
             return;

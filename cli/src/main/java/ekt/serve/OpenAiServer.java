@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ekt.core.Model;
 import ekt.sample.ServingEngine;
+import ekt.sample.TextCodec;
 import ekt.serve.http.Exchange;
 import ekt.serve.http.HttpServer;
 import ekt.tokenizer.Tokenizer;
@@ -28,6 +29,8 @@ import java.util.function.Consumer;
 public final class OpenAiServer implements AutoCloseable {
     final Model model;
     final Tokenizer tokenizer;
+    /** Each of the model's token ids' bytes; ids past the tokenizer's vocabulary have none (TextCodec#tokenTable). */
+    final byte[][] tokenTable;
     final ServeSettings settings;
     final ServingEngine engine;
     final Metrics metrics = new Metrics();
@@ -45,15 +48,12 @@ public final class OpenAiServer implements AutoCloseable {
                         Consumer<String> accessLog) throws IOException {
         this.model = model;
         this.tokenizer = tokenizer;
+        this.tokenTable = TextCodec.of(tokenizer).tokenTable(model.info().vocabSize());
         this.settings = settings;
         HeapReturn.enable();
         int maxTokens = Math.min(settings.maxTokens(), model.info().contextLength());
         this.engine = new ServingEngine(model, new ServingEngine.Settings(settings.maxBatch(), maxTokens, settings.maxRequests(),
-                settings.memoryBudgetMb()), () -> {
-            byte[][] vocab = new byte[model.info().vocabSize()][];
-            for (int t = 0; t < vocab.length; t++) vocab[t] = t < tokenizer.vocabSize() ? tokenizer.tokenBytes(t) : new byte[0];
-            return vocab;
-        });
+                settings.memoryBudgetMb()), () -> tokenTable);
         this.completions = new Completions(this);
         this.chat = ChatTemplate.of(modelDir).map(t -> new ChatCompletions(this, t));
         this.http = new HttpServer(host, port, settings.http(), this::handle, accessLog);

@@ -1,7 +1,5 @@
 package ekt.serve;
 
-import ekt.tokenizer.Tokenizer;
-
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -9,8 +7,8 @@ import java.nio.charset.StandardCharsets;
  * as U+FFFD), or with vLLM's {@code return_tokens_as_token_ids} "token_id:ID", which names every
  * token exactly.
  */
-record TokenNames(Tokenizer tokenizer, boolean asIds) {
+record TokenNames(byte[][] tokenTable, boolean asIds) {
     String of(int id) {
-        return asIds ? "token_id:" + id : new String(tokenizer.tokenBytes(id), StandardCharsets.UTF_8);
+        return asIds ? "token_id:" + id : new String(tokenTable[id], StandardCharsets.UTF_8);
     }
 }

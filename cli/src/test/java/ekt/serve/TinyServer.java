@@ -31,7 +31,12 @@ final class TinyServer implements AutoCloseable {
 
     /** Writes the checkpoint into {@code dir} (with the chat template unless {@code template} is null) and serves it. */
     TinyServer(Path dir, String template, ServeSettings settings) throws IOException {
-        this.dir = checkpoint(dir, template);
+        this(dir, template, settings, 0);
+    }
+
+    /** With {@code paddingRows} more embedding rows than the tokenizer has tokens (as GPT-J's 50400 over GPT-2's 50257). */
+    TinyServer(Path dir, String template, ServeSettings settings, int paddingRows) throws IOException {
+        this.dir = checkpoint(dir, template, paddingRows);
         this.model = Model.load(dir);
         this.tokenizer = Tokenizer.load(dir);
         this.server = new OpenAiServer(model, tokenizer, dir, settings, "127.0.0.1", 0, log::add);
@@ -43,10 +48,10 @@ final class TinyServer implements AutoCloseable {
                 new HttpLimits(h.maxHeaderBytes(), 1 << 20, Duration.ofSeconds(4), Duration.ofSeconds(4), h.idleTimeout(), h.maxConnections()));
     }
 
-    static Path checkpoint(Path dir, String template) throws IOException {
+    static Path checkpoint(Path dir, String template, int paddingRows) throws IOException {
         Files.createDirectories(dir);
         ByteLevelBpe tokenizer = ByteLevelBpe.smallVocabulary();
-        String config = Json.line(Json.object().put("model_type", "gpt2").put("vocab_size", tokenizer.vocabSize()).put("n_positions", 128)
+        String config = Json.line(Json.object().put("model_type", "gpt2").put("vocab_size", tokenizer.vocabSize() + paddingRows).put("n_positions", 128)
                 .put("n_embd", 32).put("n_layer", 2).put("n_head", 4).put("eos_token_id", tokenizer.eosId()).put("bos_token_id", tokenizer.eosId()));
         try (Model m = Model.init(config, 7, "cpu")) {
             m.save(dir);

@@ -121,10 +121,7 @@ public final class Generation {
     }
 
     private byte[][] vocab() {
-        if (vocab == null) {
-            vocab = new byte[model.info().vocabSize()][];
-            for (int t = 0; t < vocab.length; t++) vocab[t] = codec.tokenBytes(t);
-        }
+        if (vocab == null) vocab = codec.tokenTable(model.info().vocabSize());
         return vocab;
     }
 }

@@ -27,6 +27,23 @@ public interface TextCodec {
         return decode(new int[]{id}).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** How many token ids stand for text (0 to vocabSize - 1); the default: every id. */
+    default int vocabSize() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * The bytes of each of a model's {@code modelVocab} token ids, as the engine matches stop strings
+     * and writes sample text. A model's embedding may have more rows than its tokenizer has tokens
+     * (GPT-J's 50400 over GPT-2's 50257, Qwen2's padding): ids past {@link #vocabSize} stand for no
+     * text, as Hugging Face's decode drops them.
+     */
+    default byte[][] tokenTable(int modelVocab) {
+        byte[][] table = new byte[modelVocab][];
+        for (int t = 0; t < modelVocab; t++) table[t] = t < vocabSize() ? tokenBytes(t) : new byte[0];
+        return table;
+    }
+
     /** The codec of a model directory, if it has a tokenizer. */
     static Optional<TextCodec> forModel(Path modelDir) {
         return Tokenizer.isPresent(modelDir) ? Optional.of(of(Tokenizer.load(modelDir))) : Optional.empty();
@@ -54,6 +71,11 @@ public interface TextCodec {
             public byte[] tokenBytes(int id) {
                 return new byte[]{(byte) id};
             }
+
+            @Override
+            public int vocabSize() {
+                return 256;
+            }
         };
     }
 
@@ -73,6 +95,11 @@ public interface TextCodec {
             @Override
             public byte[] tokenBytes(int id) {
                 return tokenizer.tokenBytes(id);
+            }
+
+            @Override
+            public int vocabSize() {
+                return tokenizer.vocabSize();
             }
         };
     }

@@ -14,6 +14,11 @@ public final class StreamingDecoder {
     private int pendingLength;
     private final int[] written = new int[1];
 
+    /** A decoder over each token id's bytes (as {@code TextCodec.tokenTable} lists them; an empty entry adds no text). */
+    public static StreamingDecoder of(byte[][] tokenTable) {
+        return new StreamingDecoder(id -> tokenTable[id]);
+    }
+
     /** @param bytesOfToken the bytes a token id stands for; null for a token to leave out */
     StreamingDecoder(IntFunction<byte[]> bytesOfToken) {
         this.bytesOfToken = bytesOfToken;

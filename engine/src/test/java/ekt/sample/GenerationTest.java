@@ -125,6 +125,41 @@ class GenerationTest {
                 () -> run(o, codec, List.of(SamplePrompt.ofText("a", "x"), SamplePrompt.ofText("a", "y"))));
     }
 
+    @Test
+    void idsPastTheCodecsVocabularyStandForNoText() {
+        // A model with more embedding rows than its tokenizer has tokens (GPT-J: 50400 over GPT-2's 50257) may
+        // sample the others: they add no text, as in Hugging Face's decode, instead of failing the run.
+        int known = 90;  // of the reference model's 97 ids
+        PieceCodec pieces = new PieceCodec();
+        TextCodec fewer = new TextCodec() {
+            @Override
+            public int[] encode(String text) {
+                return pieces.encode(text);
+            }
+
+            @Override
+            public String decode(int[] tokens) {
+                return pieces.decode(tokens);
+            }
+
+            @Override
+            public int vocabSize() {
+                return known;
+            }
+        };
+        SamplingOptions o = SamplingOptions.builder().n(40).temperature(2.0).maxNewTokens(30).seed(5).eosTokenId(-1).build();
+        int past = 0;
+        for (SampleRecord r : run(o, fewer, List.of(SamplePrompt.ofTokens("p", new int[]{3})))) {
+            StringBuilder text = new StringBuilder();
+            for (int t : r.tokens()) {
+                if (t < known) text.append(PieceCodec.piece(t));
+                else past++;
+            }
+            assertEquals(text.toString(), r.text());
+        }
+        assertTrue(past > 0, "the test needs sampled ids past the codec's vocabulary");
+    }
+
     static List<SampleRecord> run(SamplingOptions o, TextCodec codec, List<SamplePrompt> prompts) {
         List<SampleRecord> out = new ArrayList<>();
         try (Model m = Model.load(ckpt)) {
