@@ -87,6 +87,7 @@ public final class ConfigCheck {
         file(out, "data.test", c.data().test(), configDir);
         file(out, "data.dev_indices", c.data().devIndices(), configDir);
         file(out, "prompt.few_shot_file", c.prompt().fewShotFile(), configDir);
+        exists(out, "execution.python", c.execution().python(), configDir, p -> Files.isRegularFile(p) && Files.isExecutable(p), "no executable interpreter at");
         switch (c.teacher().kind()) {
             case "engine" -> model(out, "teacher.model", c.teacher().model(), configDir);
             case "replay" -> file(out, "teacher.replay_file", c.teacher().replayFile(), configDir);

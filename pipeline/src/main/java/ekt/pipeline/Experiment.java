@@ -79,6 +79,7 @@ public final class Experiment {
         ProcessGroup.current().checkSame("run config", config.toJson().toString());  // every rank runs the same experiment
         ObjectNode identity = (ObjectNode) config.toJson();
         identity.remove("devices");  // the same run may be resumed on other hardware
+        ((ObjectNode) identity.get("execution")).remove("python");
         this.run = RunDirectory.open(out, identity, Map.of("ekt", ekt.util.Version.get(), "java", System.getProperty("java.version")));
         Pattern truncation = Pattern.compile(config.prompt().truncation(), Pattern.UNIX_LINES);
         Prompts base = config.prompt().fewShotFile() == null ? Prompts.zeroShot() : Prompts.paper(resolve(config.prompt().fewShotFile()));
@@ -119,7 +120,7 @@ public final class Experiment {
      */
     public String run(TeacherStage until) {
         ExecConfig exec = ExecConfig.defaults().withWorkers(config.execution().workers()).withTimeoutMs(config.execution().timeoutMs())
-                .withMemoryMb(config.execution().memoryMb()).withChecker(Choices.parse("execution.checker", config.execution().checker(), AnswerChecker.class));
+                .withMemoryMb(config.execution().memoryMb()).withPython(configDir.resolve(config.execution().python())).withChecker(Choices.parse("execution.checker", config.execution().checker(), AnswerChecker.class));
         List<MethodResult> results = new ArrayList<>();
         // Only EKT and KD learn from the teacher's selected samples; the teacher itself is also
         // needed by its own few-shot row. Other methods run without either.

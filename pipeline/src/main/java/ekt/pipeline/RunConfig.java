@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import ekt.core.Placement;
 import ekt.core.SamplingOptions;
+import ekt.exec.ExecConfig;
 import ekt.train.TrainConfig;
 import ekt.util.Choices;
 
@@ -42,7 +43,7 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
     public RunConfig {
         name = name == null ? "ekt" : name;
         prompt = prompt == null ? new Prompt(null, null, null, null) : prompt;
-        execution = execution == null ? new Execution(null, null, null, null) : execution;
+        execution = execution == null ? new Execution(null, null, null, null, null) : execution;
         selection = selection == null ? new SelectionConfig(null, null) : selection;
         kd = kd == null ? new Kd(null, null, null) : kd;
         ei = ei == null ? ExpertIteration.builder().build() : ei;
@@ -187,15 +188,18 @@ public record RunConfig(String name, Data data, Prompt prompt, TeacherConfig tea
      * @param timeoutMs CPU time per program (1000)
      * @param memoryMb  address space per program (1024)
      * @param workers   programs run at once (default: one per core)
+     * @param python    the interpreter that runs them (/usr/bin/python3); like {@link Devices}, not part
+     *                  of a run's identity: a run directory may be resumed on a host whose Python is elsewhere
      */
     public record Execution(String checker, @JsonProperty("timeout_ms") Integer timeoutMs, @JsonProperty("memory_mb") Integer memoryMb,
-                            Integer workers) {
+                            Integer workers, String python) {
         /** Applies the defaults. */
         public Execution {
             checker = checker == null ? "paper" : checker;
             timeoutMs = timeoutMs == null ? 1000 : timeoutMs;
             memoryMb = memoryMb == null ? 1024 : memoryMb;
             workers = workers == null ? Runtime.getRuntime().availableProcessors() : workers;
+            python = python == null ? ExecConfig.DEFAULT_PYTHON.toString() : python;
         }
     }
 
