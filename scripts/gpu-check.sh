@@ -8,46 +8,15 @@
 #      bfloat16), sampling and a training step on the GPT-Neo-1.3B shape against transformers, and the paper's
 #      teacher (a GPT-J-6B-shaped model in bfloat16) sampling 100 programs of a 750-token prompt; each part's
 #      figures are written as it ends, so a run cut short keeps them.
-# Logs and figures.json go to $OUT (default: ./gpu-check-out). nlohmann-json and GoogleTest come
-# from the system, or from $EKT_GPU_DEPS (a prefix written by scripts/gpu-deps.sh and carried over),
-# as do Gloo's headers, which PyPI's torch does not ship. $EKT_GPU_CMAKE_ARGS: extra arguments for CMake's configure step
-# (e.g. -DCUDA_TOOLKIT_ROOT_DIR=... where nvcc is neither on PATH nor in /usr/local/cuda).
+# Logs and figures.json go to $OUT (default: ./gpu-check-out); scripts/gpu-env.sh says where the build's
+# dependencies come from. Then, while the machine is still up, scripts/gpu-run.sh runs the paper's
+# largest pair through one `ekt run` with the core built here.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OUT="${OUT:-$ROOT/gpu-check-out}"
-DEPS="${EKT_GPU_DEPS:-$ROOT/engine/target/gpu-deps}"
-BUILD="${EKT_GPU_BUILD:-$ROOT/engine/target/gpu-build}"
-JOBS="$(nproc)"
-mkdir -p "$OUT" "$BUILD"
+. "$(dirname "${BASH_SOURCE[0]}")/gpu-env.sh"
 exec > >(tee "$OUT/gpu-check.log") 2>&1
-say() { echo "[gpu-check $(date +%H:%M:%S)] $*"; }
 
 say "machine: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo 'no nvidia-smi')"
-TORCH_PREFIX="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
-say "torch $(python3 -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda)') at $TORCH_PREFIX"
-
-PREFIXES="$TORCH_PREFIX"
-# PyPI's torch leaves nccl.h (the NCCL process group's header) to the nvidia-nccl wheel.
-NCCL_PREFIX="$(python3 -c 'import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])' 2>/dev/null || true)"
-[ -n "$NCCL_PREFIX" ] && PREFIXES="$PREFIXES;$NCCL_PREFIX"
-if [ -d "$DEPS" ]; then
-  # GoogleTest ships as sources (Debian's /usr/src/googletest): built once into the prefix.
-  if [ -d "$DEPS/googletest-src" ] && [ ! -f "$DEPS/lib/cmake/GTest/GTestConfig.cmake" ] && [ ! -f "$DEPS/lib64/cmake/GTest/GTestConfig.cmake" ]; then
-    say "building GoogleTest from $DEPS/googletest-src"
-    cmake -S "$DEPS/googletest-src" -B "$BUILD/googletest" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$DEPS" \
-      -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DBUILD_GMOCK=OFF >"$OUT/googletest.log"
-    cmake --build "$BUILD/googletest" -j "$JOBS" --target install >>"$OUT/googletest.log"
-  fi
-  PREFIXES="$PREFIXES;$DEPS"
-fi
-
-say "configuring and building the core (log: $OUT/build.log)"
-start=$(date +%s)
-# Warnings stay visible in the log but do not stop the measurements.
-cmake -S "$ROOT/native" -B "$BUILD/core" -DCMAKE_BUILD_TYPE=Release -DEKT_WERROR=OFF -DCMAKE_PREFIX_PATH="$PREFIXES" ${EKT_GPU_CMAKE_ARGS:-} >"$OUT/build.log" 2>&1 \
-  || { tail -50 "$OUT/build.log"; exit 1; }
-cmake --build "$BUILD/core" -j "$JOBS" >>"$OUT/build.log" 2>&1 || { tail -50 "$OUT/build.log"; exit 1; }
-say "built in $(( $(date +%s) - start )) s"
+build_core
 
 say "ctest (log: $OUT/ctest.log)"
 ctest_status=0

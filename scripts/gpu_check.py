@@ -183,17 +183,22 @@ def ekt_sampling(binary, directory, device, sizes, steps_per_sync, cuda_graphs):
                  "--memory-mb", 32768, "--steps-per-sync", steps_per_sync, "--cuda-graphs", cuda_graphs)
 
 
-def teacher(binary, work, device, sizes, rehearsal):
-    """The paper's teacher on one GPU: built and written in bfloat16 (12 GB, not 24), sampled by the core."""
-    config = gptj_6b_config(rehearsal)
-    torch.manual_seed(4)
+def random_model(cls, config, device, dtype, seed):
+    """A randomly initialised transformers model built on the device in dtype (a 6B model in bfloat16 never
+    exists in float32: 12 GB, not 24)."""
+    torch.manual_seed(seed)
     default_dtype = torch.get_default_dtype()
-    torch.set_default_dtype(torch.bfloat16)
+    torch.set_default_dtype(dtype)
     try:
         with torch.device(device):
-            model = hf.GPTJForCausalLM(config)
+            return cls(config)
     finally:
         torch.set_default_dtype(default_dtype)
+
+
+def teacher(binary, work, device, sizes, rehearsal):
+    """The paper's teacher on one GPU: built and written in bfloat16, sampled by the core."""
+    model = random_model(hf.GPTJForCausalLM, gptj_6b_config(rehearsal), device, torch.bfloat16, 4)
     directory = os.path.join(work, "gptj-6b")
     model.save_pretrained(directory)
     parameters = sum(p.numel() for p in model.parameters())
@@ -279,9 +284,7 @@ def main():
         record.measure("parity", lambda: parity(args.bench, work, args.device, record.failures))
         if not args.skip_large:
             config = neo_1p3b_config(args.rehearsal)
-            torch.manual_seed(2)
-            with torch.device(args.device):
-                model = hf.GPTNeoForCausalLM(config).eval()
+            model = random_model(hf.GPTNeoForCausalLM, config, args.device, torch.float32, 2).eval()
             directory = os.path.join(work, "neo-1.3b")
             model.save_pretrained(directory)  # float32: the trainer's master weights
             model = model.to(torch.bfloat16)
