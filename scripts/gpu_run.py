@@ -42,12 +42,13 @@ from gpu_check import gptj_6b_config, neo_1p3b_config, on_gpu, random_model, rel
 PROGRAM = "answer = 18.0\n"  # a float: the paper's check counts only float answers
 ANSWER = "18"
 EOS_ID = 50256  # GPT-2's <|endoftext|>
-# The planted tokens' embedding: it must dwarf what 28 random layers add to the residual stream
-# (~13 per coordinate at GPT-J's initialisation, ~850 in norm), so the final layer norm leaves
-# ~sqrt(d) in the token's own coordinate and ~0 elsewhere.
+# The planted tokens' embedding: it must dwarf what 28 random layers add to the residual stream, so
+# that the final layer norm leaves ~sqrt(d) in the token's own coordinate and ~0 elsewhere. Measured
+# on the full GPT-J-6B shape at transformers' initialisation (CPU, bfloat16, 2026-12-02): 12.8 per
+# coordinate, 818 in norm, before the last block; the random logits' spread 1.3, their largest 5.2.
 PLANT_SCALE = 1e5
 PLANT_LOGIT = 64.0  # the planted successor's logit
-NEWLINE_BIAS = 20.0  # every other token is followed by "\n": random logits stay within ~6
+NEWLINE_BIAS = 20.0  # every other token is followed by "\n"
 
 
 def gpt2_tokenizer(directory):
