@@ -11,7 +11,7 @@ JOBS="$(nproc)"
 mkdir -p "$OUT" "$BUILD"
 say() { echo "[$(basename "$0" .sh) $(date +%H:%M:%S)] $*"; }
 
-# Configures the core against this host's PyTorch (once) and builds the given targets (default: all)
+# Configures the core against this host's PyTorch and builds the given targets (default: all)
 # in $BUILD/core; the log is $OUT/build.log.
 build_core() {
   local torch_prefix prefixes nccl_prefix start targets=()
