@@ -249,11 +249,15 @@ def training(binary, directory, config, device, rows, seq, steps, peak_tflops):
 
 
 class Record:
-    """The figures so far and what failed, rewritten to OUT/figures.json after every part."""
+    """The figures so far and what failed, headed by the machine and versions, rewritten to OUT/<file>
+    after every part."""
 
-    def __init__(self, out, **head):
-        self.path = os.path.join(out, "figures.json")
-        self.figures = {**head, "failures": []}
+    def __init__(self, out, file, device):
+        os.makedirs(out, exist_ok=True)
+        self.path = os.path.join(out, file)
+        self.figures = {"device": torch.cuda.get_device_name(0) if on_gpu(device) else platform.processor() or "cpu",
+                        "torch": torch.__version__, "transformers": hf.__version__,
+                        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "failures": []}
         self.failures = self.figures["failures"]
 
     def measure(self, name, run):
@@ -264,8 +268,17 @@ class Record:
         except Exception as e:  # whatever it was (a failed ekt_bench, out of memory), the part's line says it
             self.failures.append(f"{name}: {e}")
             print(f"{name} FAILED: {e}", flush=True)
+        self.write()
+
+    def write(self):
         with open(self.path, "w") as f:
             json.dump(self.figures, f, indent=2)
+
+    def exit_status(self):
+        """1 after printing each failure, 0 without any."""
+        for line in self.failures:
+            print("FAILED: " + line, file=sys.stderr)
+        return 1 if self.failures else 0
 
 def main():
     ap = argparse.ArgumentParser()
@@ -277,9 +290,7 @@ def main():
     ap.add_argument("--skip-large", action="store_true", help="parity only")
     ap.add_argument("--rehearsal", action="store_true", help="every part at toy sizes, on any device (try the script)")
     args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    record = Record(args.out, device=torch.cuda.get_device_name(0) if on_gpu(args.device) else platform.processor() or "cpu",
-                    torch=torch.__version__, transformers=hf.__version__, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    record = Record(args.out, "figures.json", args.device)
     with tempfile.TemporaryDirectory() as work:
         record.measure("parity", lambda: parity(args.bench, work, args.device, record.failures))
         if not args.skip_large:
@@ -299,9 +310,7 @@ def main():
             rows, seq = (4, 32) if args.rehearsal else (32, 400)
             record.measure("training", lambda: training(args.bench, directory, config, args.device, rows, seq, 4, args.peak_tflops))
             record.measure("teacher_6b", lambda: teacher(args.bench, work, args.device, (1, *size), args.rehearsal))
-    for line in record.failures:
-        print("FAILED: " + line, file=sys.stderr)
-    return 1 if record.failures else 0
+    return record.exit_status()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -37,7 +37,7 @@ import torch
 import transformers as hf
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
-from gpu_check import gptj_6b_config, neo_1p3b_config, on_gpu, random_model, release
+from gpu_check import Record, gptj_6b_config, neo_1p3b_config, on_gpu, random_model, release
 
 PROGRAM = "answer = 18.0\n"  # a float: the paper's check counts only float answers
 ANSWER = "18"
@@ -212,11 +212,6 @@ def stage_figures(run_dir):
     return figures
 
 
-def write_figures(out, figures):
-    with open(os.path.join(out, "ekt-run.json"), "w") as f:
-        json.dump(figures, f, indent=2)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--java", required=True, help="the java launcher")
@@ -235,9 +230,8 @@ def main():
     ap.add_argument("--teacher-max-tokens", type=int, default=756)
     ap.add_argument("--rehearsal", action="store_true", help="toy model sizes, any device")
     args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    figures = {"device": torch.cuda.get_device_name(0) if on_gpu(args.device) else "cpu", "torch": torch.__version__,
-               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "failures": []}
+    record = Record(args.out, "ekt-run.json", args.device)
+    figures = record.figures
     with tempfile.TemporaryDirectory(dir=args.work) as work:
         tokenizer = gpt2_tokenizer(args.tokenizer)
         train = problems(os.path.join(args.data, "train.jsonl.gz"), True, args.problems) \
@@ -264,7 +258,7 @@ def main():
                    "run", "--config", config_file, "--out", run_dir, "--device", args.device, "--dtype", "bfloat16"]
         print("running: " + " ".join(command), flush=True)
         start = time.perf_counter()
-        write_figures(args.out, figures)  # what a run cut short leaves, with the manifest's copy
+        record.write()  # what a run cut short leaves, with the manifest's copy
         with RunWatcher(args.device, run_dir, args.out) as watcher, open(os.path.join(args.out, "ekt-run.log"), "w") as log:
             status = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT).returncode
         figures["ekt_run"] = {"exit": status, "seconds": time.perf_counter() - start, "peak_device_memory_mib": watcher.peak_mib}
@@ -273,20 +267,18 @@ def main():
         if os.path.exists(os.path.join(run_dir, "report.md")):
             shutil.copy(os.path.join(run_dir, "report.md"), os.path.join(args.out, "ekt-run-report.md"))
         if status != 0:
-            figures["failures"].append(f"ekt run exited with {status} (OUT/ekt-run.log)")
+            record.failures.append(f"ekt run exited with {status} (OUT/ekt-run.log)")
         selected = (figures.get("stages", {}).get("select", {}).get("counts") or {}).get("pairs")
         if selected != args.problems:  # the planted program, sampled by the core and executed, is right only for them
-            figures["failures"].append(f"the selection kept {selected} programs, not {args.problems} (one per problem whose answer is 18)")
+            record.failures.append(f"the selection kept {selected} programs, not {args.problems} (one per problem whose answer is 18)")
         trained = figures.get("stages", {}).get("ekt-train", {}).get("status")
         if trained != "done":
-            figures["failures"].append(f"the student's EKT training did not finish (stage ekt-train: {trained})")
-    write_figures(args.out, figures)
+            record.failures.append(f"the student's EKT training did not finish (stage ekt-train: {trained})")
+    record.write()
     print(json.dumps(figures, indent=2))
     with open(os.path.join(args.out, "ekt-run.log")) as f:
         print("".join(f.readlines()[-30:]))
-    for line in figures["failures"]:
-        print("FAILED: " + line, file=sys.stderr)
-    return 1 if figures["failures"] else 0
+    return record.exit_status()
 
 
 if __name__ == "__main__":

@@ -13,15 +13,14 @@ torch::Device parse_device(const std::string& name) {
   EKT_CHECK(std::regex_match(name, kForm), "unknown device '" << name << "' (use cpu, cuda or cuda:N)");
   torch::Device device(name);
   if (device.is_cpu()) return device;
-#ifdef EKT_WITH_CUDA
   // A CUDA build without a driver or a visible GPU counts no devices, as one without CUDA does: the build says which.
-  EKT_CHECK(torch::cuda::is_available(), "device '" << name << "' requested but CUDA is not available: this core is built against libtorch "
-                                                    << TORCH_VERSION << " with CUDA, but no GPU is visible (check the driver and "
-                                                    << "CUDA_VISIBLE_DEVICES), or use device cpu");
+#ifdef EKT_WITH_CUDA
+  const char* why = " with CUDA, but no GPU is visible (check the driver and CUDA_VISIBLE_DEVICES), or use device cpu";
 #else
-  EKT_FAIL("device '" << name << "' requested but CUDA is not available: this core is built against libtorch " << TORCH_VERSION
-                      << " without CUDA; use device cpu, or build against a CUDA libtorch (README, \"The paper on a GPU\")");
+  const char* why = " without CUDA; use device cpu, or build against a CUDA libtorch (README, \"The paper on a GPU\")";
 #endif
+  EKT_CHECK(torch::cuda::is_available(),
+            "device '" << name << "' requested but CUDA is not available: this core is built against libtorch " << TORCH_VERSION << why);
   const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
   EKT_CHECK(!device.has_index() || device.index() < count,
             "device '" << name << "' requested but only " << count << " CUDA device(s) are visible");
